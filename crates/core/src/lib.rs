@@ -46,6 +46,7 @@ pub mod ipc;
 pub mod schema;
 pub mod stage;
 pub mod testing;
+pub mod text;
 
 pub use error::{Error, Result};
 pub use schema::{Column, SCHEMA_VERSION, SCHEMA_VERSION_KEY, col};

@@ -1,0 +1,560 @@
+//! Word-exact term matching shared by entity recognition and topic tagging.
+//!
+//! Text is split into word tokens (runs of Unicode letters and digits, so
+//! Cyrillic letters are word characters and hyphens, apostrophes, no-break
+//! spaces and punctuation all separate words). Each token gets a folded key:
+//! lower case, `ё` as `е`, Latin diacritics dropped. Patterns are tokenized
+//! the same way and stored in a token trie, so `two-plus-two`, `two plus two`
+//! and `Two Plus Two` are one pattern, and `Putin’s` contains the word
+//! `Putin`.
+//!
+//! Matching is leftmost-longest over tokens, one walk of the trie per start
+//! token. Two refinements make it exact about words in every script:
+//!
+//! * **Russian inflection.** A Cyrillic pattern word also matches its
+//!   inflected forms: the text word must be the pattern word, or the pattern
+//!   word with its final vowel (or adjective ending) removed, followed by one
+//!   of a closed list of case endings. `Лавров` matches `Лаврова` and
+//!   `Лавровым`; `Япония` matches `Японии`; `японский` matches `японская`.
+//! * **Acronyms.** A pattern word written in capitals (`US`, `UN`, `APR`)
+//!   matches only a text word that is capitalized the same way for words of
+//!   up to three letters (`US` is not `us`), and one that at least starts
+//!   with a capital for longer ones (`ASEAN` also matches `Asean`).
+//!
+//! A pattern word ending in `*` matches any word that starts with it
+//! (`sanction*` matches `sanctions`).
+//!
+//! ```
+//! use newsflow_core::text::{TermMatcher, tokenize};
+//!
+//! let mut builder = TermMatcher::builder();
+//! builder.add("Sergey Lavrov", 0).unwrap();
+//! builder.add("Лавров", 1).unwrap();
+//! builder.add("US", 2).unwrap();
+//! let matcher = builder.build();
+//!
+//! let text = "Встреча Сергея Лаврова; Sergey Lavrov’s aide told us the US view.";
+//! let found: Vec<_> = matcher
+//!     .find(&tokenize(text))
+//!     .iter()
+//!     .map(|m| (m.ids.to_vec(), m.surface(text)))
+//!     .collect();
+//! assert_eq!(found, vec![
+//!     (vec![1], "Лаврова"),
+//!     (vec![0], "Sergey Lavrov"),
+//!     (vec![2], "US"),
+//! ]);
+//! ```
+
+use std::collections::HashMap;
+
+/// One word of a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// Folded key used for matching.
+    pub key: String,
+    /// Byte offset of the first byte in the text.
+    pub start_byte: usize,
+    /// Byte offset one past the last byte.
+    pub end_byte: usize,
+    /// Character (Unicode scalar) offset of the first character.
+    pub start_char: usize,
+    /// Character offset one past the last character.
+    pub end_char: usize,
+    /// Every letter is upper case (and there is at least one letter).
+    pub all_caps: bool,
+    /// The first character is an upper-case letter.
+    pub capitalized: bool,
+}
+
+/// Splits `text` into word tokens with byte and character offsets.
+pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut current: Option<Token> = None;
+    let mut has_lower = false;
+    let mut has_letter = false;
+    for (char_idx, (byte_idx, ch)) in text.char_indices().enumerate() {
+        if ch.is_alphanumeric() {
+            let tok = current.get_or_insert_with(|| {
+                has_lower = false;
+                has_letter = false;
+                Token {
+                    key: String::new(),
+                    start_byte: byte_idx,
+                    end_byte: byte_idx,
+                    start_char: char_idx,
+                    end_char: char_idx,
+                    all_caps: false,
+                    capitalized: ch.is_uppercase(),
+                }
+            });
+            if ch.is_alphabetic() {
+                has_letter = true;
+                has_lower |= ch.is_lowercase();
+            }
+            fold_char(ch, &mut tok.key);
+            tok.end_byte = byte_idx + ch.len_utf8();
+            tok.end_char = char_idx + 1;
+        } else if let Some(mut tok) = current.take() {
+            tok.all_caps = has_letter && !has_lower;
+            tokens.push(tok);
+        }
+    }
+    if let Some(mut tok) = current.take() {
+        tok.all_caps = has_letter && !has_lower;
+        tokens.push(tok);
+    }
+    tokens
+}
+
+/// Appends the folded form of `ch` to `out`: lower case, `ё` as `е`, Latin
+/// letters without diacritics.
+fn fold_char(ch: char, out: &mut String) {
+    if ch.is_ascii() {
+        out.push(ch.to_ascii_lowercase());
+        return;
+    }
+    let mut lower = ch.to_lowercase();
+    let first = lower.next().unwrap_or(ch);
+    let c = match first {
+        'ё' => 'е',
+        c if ('\u{00C0}'..='\u{024F}').contains(&c) => {
+            let mut base = None;
+            unicode_normalization::char::decompose_canonical(c, |d| {
+                if base.is_none() {
+                    base = Some(d);
+                }
+            });
+            match base {
+                Some(b) if b.is_ascii_alphabetic() => b.to_ascii_lowercase(),
+                _ => c,
+            }
+        }
+        c => c,
+    };
+    out.push(c);
+    out.extend(lower);
+}
+
+/// The folded key of a single word, as [`tokenize`] would produce it.
+pub fn fold(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    for ch in word.chars() {
+        fold_char(ch, &mut out);
+    }
+    out
+}
+
+/// Russian case endings accepted after a pattern word's stem.
+const RU_ENDINGS: &[&str] = &[
+    "а", "я", "о", "е", "у", "ю", "ы", "и", "й", "ь", "ом", "ем", "ой", "ей", "ою", "ею", "ам",
+    "ям", "ами", "ями", "ах", "ях", "ов", "ев", "ий", "ый", "ая", "яя", "ое", "ее", "ые", "ие",
+    "ого", "его", "ому", "ему", "ым", "им", "ых", "их", "ую", "юю", "ыми", "ими", "ию", "ия", "ии",
+    "ией", "иям", "иях", "иями",
+];
+
+/// Adjective endings stripped from a pattern word to find its stem.
+const RU_ADJ_ENDINGS: &[&str] = &["ий", "ый", "ой", "ая", "яя", "ое", "ее", "ые", "ие"];
+
+const RU_FINAL_VOWELS: &[char] = &['а', 'я', 'о', 'е', 'у', 'ю', 'ы', 'и', 'й', 'ь'];
+
+/// Shortest stem (in characters) inflection may apply to.
+const MIN_STEM: usize = 3;
+
+fn is_cyrillic_word(word: &str) -> bool {
+    word.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c))
+}
+
+/// Stems under which a pattern word is stored: the word itself and, for a
+/// Cyrillic word, the word without a final vowel or adjective ending.
+fn pattern_stems(key: &str) -> Vec<String> {
+    let mut stems = vec![key.to_string()];
+    if !is_cyrillic_word(key) {
+        return stems;
+    }
+    let len = key.chars().count();
+    for ending in RU_ADJ_ENDINGS {
+        if let Some(stem) = key.strip_suffix(ending)
+            && len - 2 >= MIN_STEM
+        {
+            stems.push(stem.to_string());
+        }
+    }
+    if let Some(last) = key.chars().last()
+        && RU_FINAL_VOWELS.contains(&last)
+        && len > MIN_STEM
+    {
+        stems.push(key[..key.len() - last.len_utf8()].to_string());
+    }
+    stems.dedup();
+    stems
+}
+
+/// Calls `f` with each candidate stem of a text word: the word itself, then
+/// the word minus each Russian ending it carries.
+fn for_each_text_stem(key: &str, mut f: impl FnMut(&str)) {
+    f(key);
+    if !is_cyrillic_word(key) {
+        return;
+    }
+    let len = key.chars().count();
+    for ending in RU_ENDINGS {
+        if let Some(stem) = key.strip_suffix(ending)
+            && len - ending.chars().count() >= MIN_STEM
+        {
+            f(stem);
+        }
+    }
+}
+
+/// Case rule a pattern word imposes on the text word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CaseRule {
+    Any,
+    /// Short acronym: the text word must be all capitals.
+    AllCaps,
+    /// Longer acronym: the text word must start with a capital.
+    Capitalized,
+}
+
+impl CaseRule {
+    fn of(word: &str) -> Self {
+        let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+        let is_acronym = letters >= 2 && word.chars().all(|c| !c.is_lowercase());
+        match (is_acronym, letters <= 3) {
+            (false, _) => CaseRule::Any,
+            (true, true) => CaseRule::AllCaps,
+            (true, false) => CaseRule::Capitalized,
+        }
+    }
+
+    fn accepts(self, token: &Token) -> bool {
+        match self {
+            CaseRule::Any => true,
+            CaseRule::AllCaps => token.all_caps,
+            CaseRule::Capitalized => token.capitalized,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Node {
+    exact: HashMap<String, Vec<(CaseRule, usize)>>,
+    prefix: Vec<(String, CaseRule, usize)>,
+    ids: Vec<usize>,
+}
+
+/// A term that could not be added.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("pattern `{pattern}` has no word characters")]
+pub struct EmptyPattern {
+    /// The pattern as given.
+    pub pattern: String,
+}
+
+/// Collects patterns; [`TermMatcherBuilder::build`] freezes them.
+#[derive(Debug, Default)]
+pub struct TermMatcherBuilder {
+    nodes: Vec<Node>,
+    patterns: usize,
+}
+
+impl TermMatcherBuilder {
+    /// Adds `pattern` with the caller's `id` (an index into the caller's own
+    /// table). Several patterns may share an id and one pattern may be added
+    /// under several ids.
+    pub fn add(&mut self, pattern: &str, id: usize) -> Result<(), EmptyPattern> {
+        if self.nodes.is_empty() {
+            self.nodes.push(Node::default());
+        }
+        let words: Vec<(&str, bool)> = pattern
+            .split(|c: char| !c.is_alphanumeric() && c != '*')
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .map(|w| match w.strip_suffix('*') {
+                Some(stem) => (stem, true),
+                None => (w, false),
+            })
+            .collect();
+        if words.is_empty() {
+            return Err(EmptyPattern {
+                pattern: pattern.to_string(),
+            });
+        }
+        let mut node = 0;
+        for (word, is_prefix) in words {
+            let word = word.trim_matches('*');
+            let key = fold(word);
+            let rule = CaseRule::of(word);
+            let next = if is_prefix {
+                self.nodes[node]
+                    .prefix
+                    .iter()
+                    .find(|(k, r, _)| *k == key && *r == rule)
+                    .map(|&(_, _, n)| n)
+            } else {
+                self.nodes[node]
+                    .exact
+                    .get(&key)
+                    .and_then(|v| v.iter().find(|(r, _)| *r == rule).map(|&(_, n)| n))
+            };
+            node = match next {
+                Some(n) => n,
+                None => {
+                    let n = self.nodes.len();
+                    self.nodes.push(Node::default());
+                    if is_prefix {
+                        self.nodes[node].prefix.push((key, rule, n));
+                    } else {
+                        for stem in pattern_stems(&key) {
+                            self.nodes[node]
+                                .exact
+                                .entry(stem)
+                                .or_default()
+                                .push((rule, n));
+                        }
+                    }
+                    n
+                }
+            };
+        }
+        if !self.nodes[node].ids.contains(&id) {
+            self.nodes[node].ids.push(id);
+        }
+        self.patterns += 1;
+        Ok(())
+    }
+
+    /// Freezes the patterns into a matcher.
+    pub fn build(mut self) -> TermMatcher {
+        if self.nodes.is_empty() {
+            self.nodes.push(Node::default());
+        }
+        for node in &mut self.nodes {
+            node.ids.sort_unstable();
+        }
+        TermMatcher {
+            nodes: self.nodes,
+            patterns: self.patterns,
+        }
+    }
+}
+
+/// One match: the ids of the patterns that matched and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermMatch<'m> {
+    /// Ids given to [`TermMatcherBuilder::add`] for this token sequence.
+    pub ids: &'m [usize],
+    /// Index of the first token.
+    pub first_token: usize,
+    /// Index one past the last token.
+    pub end_token: usize,
+    /// Byte offset of the match in the text.
+    pub start_byte: usize,
+    /// Byte offset one past the match.
+    pub end_byte: usize,
+    /// Character offset of the match in the text.
+    pub start_char: usize,
+    /// Character offset one past the match.
+    pub end_char: usize,
+}
+
+impl TermMatch<'_> {
+    /// The matched text as written.
+    pub fn surface<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.start_byte..self.end_byte]
+    }
+}
+
+/// A frozen set of patterns; cheap to share between threads.
+#[derive(Debug)]
+pub struct TermMatcher {
+    nodes: Vec<Node>,
+    patterns: usize,
+}
+
+impl TermMatcher {
+    /// Starts a builder.
+    pub fn builder() -> TermMatcherBuilder {
+        TermMatcherBuilder::default()
+    }
+
+    /// Number of patterns added.
+    pub fn len(&self) -> usize {
+        self.patterns
+    }
+
+    /// True when no pattern was added.
+    pub fn is_empty(&self) -> bool {
+        self.patterns == 0
+    }
+
+    fn step(&self, node: usize, token: &Token) -> Option<usize> {
+        let n = &self.nodes[node];
+        let lookup = |stem: &str| {
+            n.exact
+                .get(stem)
+                .and_then(|edges| edges.iter().find(|(rule, _)| rule.accepts(token)))
+                .map(|&(_, next)| next)
+        };
+        let mut found = None;
+        for_each_text_stem(&token.key, |stem| {
+            if found.is_none() {
+                found = lookup(stem);
+            }
+        });
+        found.or_else(|| {
+            n.prefix
+                .iter()
+                .find(|(k, rule, _)| token.key.starts_with(k.as_str()) && rule.accepts(token))
+                .map(|&(_, _, next)| next)
+        })
+    }
+
+    /// Finds leftmost-longest, non-overlapping matches over `tokens`.
+    pub fn find<'m>(&'m self, tokens: &[Token]) -> Vec<TermMatch<'m>> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < tokens.len() {
+            let mut node = 0;
+            let mut best: Option<(usize, usize)> = None;
+            let mut j = i;
+            while j < tokens.len() {
+                match self.step(node, &tokens[j]) {
+                    Some(next) => {
+                        node = next;
+                        j += 1;
+                        if !self.nodes[node].ids.is_empty() {
+                            best = Some((j, node));
+                        }
+                    }
+                    None => break,
+                }
+            }
+            match best {
+                Some((end, node)) => {
+                    out.push(TermMatch {
+                        ids: &self.nodes[node].ids,
+                        first_token: i,
+                        end_token: end,
+                        start_byte: tokens[i].start_byte,
+                        end_byte: tokens[end - 1].end_byte,
+                        start_char: tokens[i].start_char,
+                        end_char: tokens[end - 1].end_char,
+                    });
+                    i = end;
+                }
+                None => i += 1,
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matches(patterns: &[&str], text: &str) -> Vec<(usize, String)> {
+        let mut b = TermMatcher::builder();
+        for (i, p) in patterns.iter().enumerate() {
+            b.add(p, i).unwrap();
+        }
+        let m = b.build();
+        m.find(&tokenize(text))
+            .into_iter()
+            .map(|x| (x.ids[0], x.surface(text).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn table() {
+        let cases: &[(&[&str], &str, &[(usize, &str)])] = &[
+            // word boundaries: no match inside a longer word
+            (&["Iran"], "Iranian and Iran.", &[(0, "Iran")]),
+            (&["Lvov"], "Lavrov and Lvov", &[(0, "Lvov")]),
+            // possessives and curly apostrophes
+            (&["Putin"], "President Putin’s visit", &[(0, "Putin")]),
+            // hyphen, case and spacing variants
+            (
+                &["two plus two"],
+                "the two-plus-two format",
+                &[(0, "two-plus-two")],
+            ),
+            (
+                &["two plus two"],
+                "the “Two Plus Two” format",
+                &[(0, "Two Plus Two")],
+            ),
+            (
+                &["Korean Peninsula"],
+                "on the Korean\u{a0}Peninsula",
+                &[(0, "Korean\u{a0}Peninsula")],
+            ),
+            // leftmost-longest
+            (
+                &["UN", "UN Security Council"],
+                "the UN Security Council and the UN",
+                &[(1, "UN Security Council"), (0, "UN")],
+            ),
+            // acronyms keep their case
+            (&["US"], "told us about the US", &[(0, "US")]),
+            (&["ASEAN"], "Asean and ASEAN", &[(0, "Asean"), (0, "ASEAN")]),
+            // Russian inflection
+            (
+                &["Лавров"],
+                "Лаврова, Лавровым, Лавровка",
+                &[(0, "Лаврова"), (0, "Лавровым")],
+            ),
+            (
+                &["Япония"],
+                "Японии и Японией",
+                &[(0, "Японии"), (0, "Японией")],
+            ),
+            (
+                &["Сергей Лавров"],
+                "Сергея Лаврова",
+                &[(0, "Сергея Лаврова")],
+            ),
+            (&["японский"], "японская сторона", &[(0, "японская")]),
+            (&["Москва"], "в Москве", &[(0, "Москве")]),
+            (&["ё"], "", &[]),
+            // diacritics and ё
+            (&["Taro Kono"], "Tarō Kōno said", &[(0, "Tarō Kōno")]),
+            (&["Королёв"], "Королев", &[(0, "Королев")]),
+            // prefix patterns
+            (&["sanction*"], "new sanctions", &[(0, "sanctions")]),
+        ];
+        for (patterns, text, expected) in cases {
+            let got = matches(patterns, text);
+            let want: Vec<_> = expected.iter().map(|(i, s)| (*i, s.to_string())).collect();
+            assert_eq!(got, want, "patterns {patterns:?} on {text:?}");
+        }
+    }
+
+    #[test]
+    fn offsets_are_characters() {
+        let text = "Москва и Tokyo";
+        let mut b = TermMatcher::builder();
+        b.add("Tokyo", 7).unwrap();
+        let m = b.build();
+        let found = m.find(&tokenize(text));
+        assert_eq!(found[0].start_char, 9);
+        assert_eq!(found[0].end_char, 14);
+        assert_eq!(found[0].ids, &[7]);
+    }
+
+    #[test]
+    fn empty_pattern_is_an_error() {
+        let mut b = TermMatcher::builder();
+        assert!(b.add(" - ", 0).is_err());
+    }
+
+    #[test]
+    fn shared_ids_on_one_pattern() {
+        let mut b = TermMatcher::builder();
+        b.add("Korea", 1).unwrap();
+        b.add("Korea", 2).unwrap();
+        let m = b.build();
+        assert_eq!(m.find(&tokenize("Korea"))[0].ids, &[1, 2]);
+    }
+}
