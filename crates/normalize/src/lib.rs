@@ -1,1 +1,3 @@
-//! placeholder
+//! Normalization stage (being built).
+#![deny(missing_docs)]
+pub mod entities;
