@@ -50,7 +50,7 @@ pub mod text;
 
 pub use error::{Error, Result};
 pub use schema::{Column, SCHEMA_VERSION, SCHEMA_VERSION_KEY, col};
-pub use stage::{Stage, run_checked, validate_batch};
+pub use stage::{Stage, conform, run_checked, validate_batch};
 
 /// Re-exports of the Arrow crates the contract is written in, so stage
 /// crates and external code use the same versions.

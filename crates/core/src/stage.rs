@@ -87,3 +87,112 @@ pub fn run_checked(stage: &dyn Stage, batch: RecordBatch) -> Result<RecordBatch>
     validate_batch(stage.name(), &out, &expected)?;
     Ok(out)
 }
+
+/// Returns `batch` with exactly the fields of `schema`, in its order:
+/// columns are selected by name (extra ones dropped), string columns are
+/// rewritten to `Utf8`, and list or struct columns whose types differ from
+/// the contract only in child field names or nullability (as batches built
+/// by pyarrow, pandas or polars often do) are relabelled. Anything else that
+/// differs is an error naming the stage and column.
+pub fn conform(stage: &str, batch: RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
+    let batch = crate::batch::normalize_string_types(stage, batch)?;
+    let mut columns = Vec::with_capacity(schema.fields().len());
+    for field in schema.fields() {
+        let array = crate::batch::column(stage, &batch, field.name())?;
+        if array.data_type() == field.data_type() {
+            columns.push(array.clone());
+            continue;
+        }
+        if !same_shape(array.data_type(), field.data_type()) {
+            return Err(Error::ColumnType {
+                stage: stage.to_string(),
+                column: field.name().clone(),
+                expected: type_name(field.data_type()),
+                found: type_name(array.data_type()),
+            });
+        }
+        let data = array
+            .to_data()
+            .into_builder()
+            .data_type(field.data_type().clone())
+            .build()
+            .map_err(|e| Error::arrow(stage, e))?;
+        columns.push(arrow_array::make_array(data));
+    }
+    RecordBatch::try_new(schema.clone(), columns).map_err(|e| Error::arrow(stage, e))
+}
+
+/// True when two types have the same physical layout and differ at most in
+/// the names or nullability of child fields.
+fn same_shape(a: &arrow_schema::DataType, b: &arrow_schema::DataType) -> bool {
+    use arrow_schema::DataType::*;
+    match (a, b) {
+        (List(x), List(y)) => same_shape(x.data_type(), y.data_type()),
+        (Struct(x), Struct(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y.iter())
+                    .all(|(f, g)| f.name() == g.name() && same_shape(f.data_type(), g.data_type()))
+        }
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::builder::{ListBuilder, StringBuilder};
+    use arrow_array::{Array, ArrayRef, Int32Array};
+    use arrow_schema::{DataType, Field};
+
+    use super::*;
+
+    #[test]
+    fn conform_relabels_list_items_and_drops_extras() {
+        let mut b = ListBuilder::new(StringBuilder::new())
+            .with_field(Arc::new(Field::new("element", DataType::Utf8, false)));
+        b.values().append_value("x");
+        b.append(true);
+        let list: ArrayRef = Arc::new(b.finish());
+        let extra: ArrayRef = Arc::new(Int32Array::from(vec![1]));
+        let input = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![
+                Field::new("extra", DataType::Int32, true),
+                Field::new("topics", list.data_type().clone(), true),
+            ])),
+            vec![extra, list],
+        )
+        .unwrap();
+        let want: SchemaRef = Arc::new(Schema::new(vec![Field::new(
+            "topics",
+            crate::schema::utf8_list(),
+            true,
+        )]));
+        let out = conform("ext", input, &want).unwrap();
+        assert_eq!(out.schema(), want);
+        assert_eq!(
+            crate::batch::str_list_column("t", &out, "topics").unwrap(),
+            vec![vec!["x".to_string()]]
+        );
+    }
+
+    #[test]
+    fn conform_rejects_a_different_type() {
+        let input = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![Field::new("topics", DataType::Int32, true)])),
+            vec![Arc::new(Int32Array::from(vec![1])) as ArrayRef],
+        )
+        .unwrap();
+        let want: SchemaRef = Arc::new(Schema::new(vec![Field::new(
+            "topics",
+            crate::schema::utf8_list(),
+            true,
+        )]));
+        let err = conform("ext", input, &want).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "stage `ext`: column `topics` has type Int32, expected List<Utf8>"
+        );
+    }
+}
