@@ -202,6 +202,19 @@ pub fn normalize_string_types(stage: &str, batch: RecordBatch) -> Result<RecordB
     .map_err(|e| Error::arrow(stage, e))
 }
 
+/// The schema [`normalize_string_types`] gives batches of `schema`.
+pub fn normalize_schema(schema: &Schema) -> Arc<Schema> {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match rewrite_type(f.data_type()) {
+            Some(t) => Field::new(f.name(), t, f.is_nullable()),
+            None => f.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
 fn is_other_string(t: &DataType) -> bool {
     matches!(t, DataType::LargeUtf8 | DataType::Utf8View)
 }

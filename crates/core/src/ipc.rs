@@ -1,30 +1,66 @@
 //! Arrow IPC stream reading and writing, the wire format between stage
 //! subcommands and external stage programs.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 
 use arrow_array::RecordBatch;
 use arrow_ipc::reader::StreamReader;
 use arrow_ipc::writer::StreamWriter;
-use arrow_schema::Schema;
+use arrow_schema::{Schema, SchemaRef};
 
 use crate::error::{Error, Result};
 
-/// Reads every batch of an IPC stream, in order, rewriting `LargeUtf8` and
-/// `Utf8View` columns to `Utf8`. An empty input (no bytes at all) yields no
-/// batches, so a stage fed by a producer that wrote nothing fails clearly
-/// later instead of here.
-pub fn read_stream<R: Read>(
-    stage: &str,
-    reader: R,
-) -> Result<impl Iterator<Item = Result<RecordBatch>>> {
-    let reader = StreamReader::try_new(reader, None).map_err(|e| Error::arrow(stage, e))?;
-    let stage = stage.to_string();
-    Ok(reader.map(move |batch| {
-        batch
-            .map_err(|e| Error::arrow(&stage, e))
-            .and_then(|b| crate::batch::normalize_string_types(&stage, b))
-    }))
+/// An IPC stream being read: its schema, then its batches in order, with
+/// `LargeUtf8` and `Utf8View` columns rewritten to `Utf8`.
+pub struct IpcStream<R: Read> {
+    stage: String,
+    schema: SchemaRef,
+    inner: StreamReader<BufReader<R>>,
+}
+
+impl<R: Read> IpcStream<R> {
+    /// Schema of the batches the stream yields (string types rewritten).
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+}
+
+impl<R: Read> Iterator for IpcStream<R> {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let batch = self.inner.next()?;
+        Some(
+            batch
+                .map_err(|e| Error::arrow(&self.stage, e))
+                .and_then(|b| crate::batch::normalize_string_types(&self.stage, b)),
+        )
+    }
+}
+
+/// Opens an IPC stream. An input with no bytes at all is an error that says
+/// so (the usual cause is a failed command earlier in a pipe).
+pub fn read_stream<R: Read>(stage: &str, reader: R) -> Result<IpcStream<R>> {
+    let mut reader = BufReader::new(reader);
+    let empty = reader
+        .fill_buf()
+        .map_err(|e| Error::io(format!("input of stage `{stage}`"), e))?
+        .is_empty();
+    if empty {
+        return Err(Error::Arrow {
+            stage: stage.to_string(),
+            source: arrow_schema::ArrowError::IpcError(
+                "the input stream is empty (did the command before it fail?)".into(),
+            ),
+        });
+    }
+    let inner = StreamReader::try_new(reader, None).map_err(|e| Error::arrow(stage, e))?;
+    let schema = crate::batch::normalize_schema(&inner.schema());
+    Ok(IpcStream {
+        stage: stage.to_string(),
+        schema,
+        inner,
+    })
 }
 
 /// Writes batches as one IPC stream with `schema`.

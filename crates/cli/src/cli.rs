@@ -1,0 +1,199 @@
+//! Command-line flags (clap). Nothing here reaches the libraries: commands
+//! resolve these into the config structs first.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Examples:
+  newsflow run seeds/ -o out/
+  newsflow run corpus/ -o out/ --config pipeline.toml --threads 2
+  newsflow ingest seeds/ | newsflow normalize | newsflow tag | newsflow export -o out/
+  newsflow eval --gold tests/expected/seeds-gold.jsonl out/
+
+Exit codes: 0 success, 1 the run failed (one line on stderr says why), 2 bad command line.";
+
+/// Turns raw scraped news articles into a clean, typed dataset.
+#[derive(Debug, Parser)]
+#[command(name = "newsflow", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every subcommand takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Pipeline configuration file (see pipeline.toml in the repository).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(long, global = true, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Print nothing but errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for batch schedulers.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole pipeline: ingest, the configured stages, export.
+    #[command(after_help = "Example:\n  newsflow run seeds/ -o out/ --threads 2 --tagger combined:model.bin")]
+    Run(RunArgs),
+    /// Read inputs and write the ingest stream (Arrow IPC) to stdout or a file.
+    #[command(after_help = "Example:\n  newsflow ingest seeds/ -o raw.arrows")]
+    Ingest(IngestArgs),
+    /// Run the normalization stage on an Arrow IPC stream.
+    #[command(after_help = "Example:\n  newsflow ingest seeds/ | newsflow normalize > normalized.arrows")]
+    Normalize(StreamArgs),
+    /// Run the tagging stage on an Arrow IPC stream.
+    #[command(after_help = "Example:\n  newsflow normalize -i raw.arrows | newsflow tag --tagger linear:model.bin")]
+    Tag(TagArgs),
+    /// Run any registered stage (built-in or a [stage.NAME] entry) on a stream.
+    #[command(after_help = "Example:\n  newsflow --config pipeline.toml stage my_tagger -i normalized.arrows")]
+    Stage(NamedStageArgs),
+    /// Write the output files from a tagged Arrow IPC stream.
+    #[command(after_help = "Example:\n  newsflow ingest seeds/ | newsflow normalize | newsflow tag | newsflow export -o out/")]
+    Export(ExportArgs),
+    /// Print the data dictionary of the output files.
+    Schema,
+    /// List the built-in stages.
+    Stages,
+    /// Score an output directory against a gold file (seeds-gold.jsonl format).
+    #[command(after_help = "Example:\n  newsflow eval --gold tests/expected/seeds-gold.jsonl out/ --json")]
+    Eval(EvalArgs),
+    /// Train the linear tagger from labelled documents.
+    #[command(after_help = "Example:\n  newsflow train --labels labels.jsonl --out model.bin")]
+    Train(TrainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Input files or directories.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output directory.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Stages between ingest and export, comma-separated (overrides the config).
+    #[arg(long, value_delimiter = ',', value_name = "STAGES")]
+    pub stages: Option<Vec<String>>,
+    /// Tagger to use in place of `tag`: tag, linear:MODEL, combined:MODEL, or an external stage name.
+    #[arg(long, value_name = "SPEC")]
+    pub tagger: Option<String>,
+    #[command(flatten)]
+    pub ingest: IngestFlags,
+}
+
+/// Ingest flags shared by `run` and `ingest`.
+#[derive(Debug, Args)]
+pub struct IngestFlags {
+    /// Only read paths matching this glob (relative to the input root); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Skip paths matching this glob; repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Input files or directories.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Write the stream to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub ingest: IngestFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct StreamArgs {
+    /// Read the stream from this file instead of stdin.
+    #[arg(short, long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Write the stream to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// Tagger: tag, linear:MODEL, combined:MODEL, or an external stage name.
+    #[arg(long, value_name = "SPEC", default_value = "tag")]
+    pub tagger: String,
+    #[command(flatten)]
+    pub stream: StreamArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct NamedStageArgs {
+    /// Stage name (see `newsflow stages`) or a [stage.NAME] entry of the config.
+    pub name: String,
+    #[command(flatten)]
+    pub stream: StreamArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Read the stream from this file instead of stdin.
+    #[arg(short, long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Output directory.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Gold file, one JSON object per document (the seeds-gold.jsonl format).
+    #[arg(long, value_name = "FILE")]
+    pub gold: PathBuf,
+    /// Output directory of a run (holds documents.parquet).
+    #[arg(value_name = "OUT")]
+    pub out: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Labelled documents, one JSON object per line: {"text": ..., "topics": [...]}.
+    #[arg(long, value_name = "FILE")]
+    pub labels: PathBuf,
+    /// Where to write the model.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// Sets up tracing on stderr. `RUST_LOG` overrides the default level.
+pub fn init_logging(global: &Global) {
+    use tracing_subscriber::EnvFilter;
+    let default = if global.quiet { "error" } else { "warn" };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    match global.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}

@@ -1,0 +1,385 @@
+//! One function per subcommand.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use newsflow_core::ipc::{IpcWriter, read_stream};
+use newsflow_core::schema;
+use newsflow_export::{ExportSummary, Exporter, Manifest};
+use newsflow_ingest::{Ingest, InputFile};
+
+use crate::cli::{Cli, Command, Global, IngestFlags, StreamArgs};
+use crate::config::LoadedConfig;
+use crate::registry;
+use crate::runner::{BatchIter, Runner};
+
+/// Runs the parsed command line.
+pub fn dispatch(cli: Cli) -> Result<()> {
+    let g = &cli.global;
+    match cli.command {
+        Command::Run(a) => {
+            let mut cfg = LoadedConfig::load(g.config.as_deref())?;
+            apply_ingest_flags(&mut cfg, &a.ingest);
+            let mut specs = a.stages.unwrap_or_else(|| cfg.config.pipeline.stages.clone());
+            if let Some(tagger) = a.tagger {
+                swap_tagger(&mut specs, tagger);
+            }
+            run(g, &cfg, &specs, &a.inputs, &a.out)
+        }
+        Command::Ingest(a) => {
+            let mut cfg = LoadedConfig::load(g.config.as_deref())?;
+            apply_ingest_flags(&mut cfg, &a.ingest);
+            ingest_stream(&cfg, &a.inputs, a.output.as_deref())
+        }
+        Command::Normalize(s) => stage_stream(g, &["normalize".into()], &s),
+        Command::Tag(t) => stage_stream(g, &[t.tagger], &t.stream),
+        Command::Stage(n) => stage_stream(g, &[n.name], &n.stream),
+        Command::Export(a) => export_stream(g, a.input.as_deref(), &a.out),
+        Command::Schema => {
+            print!("{}", schema::data_dictionary_markdown());
+            Ok(())
+        }
+        Command::Stages => {
+            let cfg = LoadedConfig::load(g.config.as_deref())?;
+            list_stages(&cfg);
+            Ok(())
+        }
+        Command::Eval(a) => eval(&a.gold, &a.out, a.json),
+        Command::Train(a) => train(g, &a.labels, &a.out),
+    }
+}
+
+fn apply_ingest_flags(cfg: &mut LoadedConfig, flags: &IngestFlags) {
+    cfg.config.ingest.include.extend(flags.include.iter().cloned());
+    cfg.config.ingest.exclude.extend(flags.exclude.iter().cloned());
+}
+
+/// Puts `tagger` where the pipeline has a tagger, or appends it.
+fn swap_tagger(specs: &mut Vec<String>, tagger: String) {
+    let is_tagger = |s: &String| {
+        s == "tag" || s.starts_with("linear:") || s.starts_with("combined:") || s == "linear"
+    };
+    match specs.iter().position(is_tagger) {
+        Some(i) => specs[i] = tagger,
+        None => specs.push(tagger),
+    }
+}
+
+fn plan(cfg: &LoadedConfig, inputs: &[PathBuf]) -> Result<(Ingest, Vec<InputFile>)> {
+    let ingest = Ingest::new(cfg.config.ingest.clone()).context("invalid [ingest] settings")?;
+    let files = ingest.plan(inputs)?;
+    Ok((ingest, files))
+}
+
+fn ingest_source<'a>(ingest: &'a Ingest, files: &'a [InputFile]) -> impl Fn() -> Result<BatchIter<'a>> {
+    move || {
+        let iter = ingest
+            .batches(files.to_vec())
+            .map(|r| r.map_err(newsflow_core::Error::from));
+        Ok(Box::new(iter) as BatchIter<'a>)
+    }
+}
+
+fn run(g: &Global, cfg: &LoadedConfig, specs: &[String], inputs: &[PathBuf], out: &Path) -> Result<()> {
+    let started = Instant::now();
+    let (ingest, files) = plan(cfg, inputs)?;
+    tracing::info!(inputs = files.len(), "planned");
+    let stages = registry::build_all(cfg, specs)?;
+    let runner = Runner::new(g.threads, stages, cfg.config.normalize.clone())?;
+    let threads = runner.threads();
+    let input = schema::ingest_schema();
+    check_exportable(&runner.output_schema(&input)?)?;
+    let mut exporter = Exporter::create(out, &cfg.config.export)
+        .with_context(|| format!("cannot write to {}", out.display()))?;
+    let source = ingest_source(&ingest, &files);
+    let stats = runner.execute(&source, &input, out, &mut |b| Ok(exporter.write(&b)?))?;
+    let mut stage_ms = stats.stage_ms;
+    stage_ms.insert("total".into(), started.elapsed().as_millis() as u64);
+    let summary = exporter.finish(manifest(cfg, specs, threads, stage_ms))?;
+    check_accounting(stats.rows, &summary)?;
+    if !g.quiet {
+        print_summary(&summary, out, started);
+    }
+    Ok(())
+}
+
+fn manifest(
+    cfg: &LoadedConfig,
+    specs: &[String],
+    threads: usize,
+    stage_wall_ms: std::collections::BTreeMap<String, u64>,
+) -> Manifest {
+    let mut config = serde_json::to_value(&cfg.raw).unwrap_or_default();
+    if let Some(obj) = config.as_object_mut() {
+        obj.insert("stages".into(), serde_json::json!(specs));
+    }
+    Manifest {
+        schema_version: newsflow_core::SCHEMA_VERSION.to_string(),
+        program_version: env!("CARGO_PKG_VERSION").to_string(),
+        config,
+        inputs: 0,
+        documents: 0,
+        rejects: 0,
+        rejects_by_reason: Default::default(),
+        stage_wall_ms,
+        threads,
+        files: Vec::new(),
+    }
+}
+
+/// Every row the runner delivered must have become a document or a reject.
+fn check_accounting(rows: u64, summary: &ExportSummary) -> Result<()> {
+    if summary.documents + summary.rejects != rows {
+        bail!(
+            "accounting error: {rows} inputs but {} documents and {} rejects were written",
+            summary.documents,
+            summary.rejects
+        );
+    }
+    Ok(())
+}
+
+/// The export needs the tagged stream; say which columns are missing before
+/// any work is done (for example a pipeline without a tagger).
+fn check_exportable(schema: &SchemaRef) -> Result<()> {
+    let missing: Vec<String> = schema::tagged_schema()
+        .fields()
+        .iter()
+        .filter(|f| schema.field_with_name(f.name()).is_err())
+        .map(|f| f.name().clone())
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "the pipeline does not produce the columns export needs: {} (does it include normalize and a tagger?)",
+            missing.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn print_summary(summary: &ExportSummary, out: &Path, started: Instant) {
+    eprintln!(
+        "newsflow: {} documents, {} rejects, {} mentions, {} topic hits in {:.2} s -> {}",
+        summary.documents,
+        summary.rejects,
+        summary.mentions,
+        summary.evidence,
+        started.elapsed().as_secs_f64(),
+        out.display()
+    );
+}
+
+/// Opens stdout or a file for a stream; a file is written under a temporary
+/// name and renamed when complete.
+struct StreamOut {
+    target: Option<(PathBuf, tempfile::NamedTempFile)>,
+}
+
+impl StreamOut {
+    fn open(path: Option<&Path>) -> Result<(StreamOut, Box<dyn Write>)> {
+        match path {
+            None => Ok((
+                StreamOut { target: None },
+                Box::new(BufWriter::new(std::io::stdout().lock())),
+            )),
+            Some(path) => {
+                let dir = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                let tmp = tempfile::Builder::new()
+                    .prefix(".newsflow-")
+                    .tempfile_in(dir)
+                    .with_context(|| format!("cannot write to {}", dir.display()))?;
+                let writer = BufWriter::new(tmp.as_file().try_clone()?);
+                Ok((
+                    StreamOut {
+                        target: Some((path.to_path_buf(), tmp)),
+                    },
+                    Box::new(writer),
+                ))
+            }
+        }
+    }
+
+    fn commit(self) -> Result<()> {
+        if let Some((path, tmp)) = self.target {
+            tmp.persist(&path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        Ok(())
+    }
+}
+
+fn ingest_stream(cfg: &LoadedConfig, inputs: &[PathBuf], output: Option<&Path>) -> Result<()> {
+    let (ingest, files) = plan(cfg, inputs)?;
+    let (target, out) = StreamOut::open(output)?;
+    let mut writer = IpcWriter::new("ingest", out, &schema::ingest_schema())?;
+    for batch in ingest.batches(files) {
+        writer.write(&batch?)?;
+    }
+    writer.finish()?.flush()?;
+    target.commit()
+}
+
+/// A re-readable input stream: a file, or stdin copied to a temporary file
+/// when a corpus-level pass has to read it twice.
+struct StreamIn {
+    path: Option<PathBuf>,
+    _spill: Option<tempfile::NamedTempFile>,
+}
+
+impl StreamIn {
+    fn open(path: Option<&Path>, rereadable: bool) -> Result<StreamIn> {
+        match path {
+            Some(p) => Ok(StreamIn {
+                path: Some(p.to_path_buf()),
+                _spill: None,
+            }),
+            None if rereadable => {
+                let mut spill = tempfile::NamedTempFile::new().context("cannot create a spill file")?;
+                std::io::copy(&mut std::io::stdin().lock(), spill.as_file_mut())
+                    .context("cannot read stdin")?;
+                Ok(StreamIn {
+                    path: Some(spill.path().to_path_buf()),
+                    _spill: Some(spill),
+                })
+            }
+            None => Ok(StreamIn {
+                path: None,
+                _spill: None,
+            }),
+        }
+    }
+
+    fn open_stream(&self, stage: &str) -> Result<(SchemaRef, BatchIter<'static>)> {
+        let reader: Box<dyn std::io::Read + Send> = match &self.path {
+            Some(p) => Box::new(
+                File::open(p).with_context(|| format!("cannot open {}", p.display()))?,
+            ),
+            None => Box::new(std::io::stdin()),
+        };
+        let stream = read_stream(stage, reader)?;
+        Ok((stream.schema(), Box::new(stream)))
+    }
+}
+
+fn stage_stream(g: &Global, specs: &[String], args: &StreamArgs) -> Result<()> {
+    let cfg = LoadedConfig::load(g.config.as_deref())?;
+    let stages = registry::build_all(&cfg, specs)?;
+    let rereadable = stages
+        .iter()
+        .any(|s| matches!(s, registry::Built::Normalize(_)));
+    let label = specs.join(",");
+    let input = StreamIn::open(args.input.as_deref(), rereadable)?;
+    let runner = Runner::new(g.threads, stages, cfg.config.normalize.clone())?;
+    let (in_schema, first) = input.open_stream(&label)?;
+    let out_schema = runner.output_schema(&in_schema)?;
+    let mut first = Some(first);
+    let source = || -> Result<BatchIter<'static>> {
+        match first.take() {
+            Some(iter) => Ok(iter),
+            None => Ok(input.open_stream(&label)?.1),
+        }
+    };
+    // `first` is taken on the first call; later passes reopen the input.
+    let source = std::sync::Mutex::new(source);
+    let source = || {
+        let mut guard = source.lock().expect("source lock");
+        (*guard)()
+    };
+    let (target, out) = StreamOut::open(args.output.as_deref())?;
+    let mut writer = IpcWriter::new(&label, out, &out_schema)?;
+    let spill_dir = std::env::temp_dir();
+    runner.execute(&source, &in_schema, &spill_dir, &mut |b| Ok(writer.write(&b)?))?;
+    writer.finish()?.flush()?;
+    target.commit()
+}
+
+fn export_stream(g: &Global, input: Option<&Path>, out: &Path) -> Result<()> {
+    let started = Instant::now();
+    let cfg = LoadedConfig::load(g.config.as_deref())?;
+    let (schema_in, batches) = StreamIn::open(input, false)?.open_stream("export")?;
+    check_exportable(&schema_in)?;
+    let mut exporter = Exporter::create(out, &cfg.config.export)
+        .with_context(|| format!("cannot write to {}", out.display()))?;
+    let mut rows = 0u64;
+    for batch in batches {
+        let batch: RecordBatch = batch?;
+        rows += batch.num_rows() as u64;
+        exporter.write(&batch)?;
+    }
+    let mut stage_ms = std::collections::BTreeMap::new();
+    stage_ms.insert("total".into(), started.elapsed().as_millis() as u64);
+    let specs = cfg.config.pipeline.stages.clone();
+    let summary = exporter.finish(manifest(&cfg, &specs, 1, stage_ms))?;
+    check_accounting(rows, &summary)?;
+    if !g.quiet {
+        print_summary(&summary, out, started);
+    }
+    Ok(())
+}
+
+fn list_stages(cfg: &LoadedConfig) {
+    println!("built-in stages:");
+    for b in registry::BUILTINS {
+        let name = match b.argument {
+            Some(arg) => format!("{}:{arg}", b.name),
+            None => b.name.to_string(),
+        };
+        println!("  {name:<18} {}", b.about);
+    }
+    if !cfg.config.stage.is_empty() {
+        println!("external stages (from the config):");
+        for (name, ext) in &cfg.config.stage {
+            println!(
+                "  {name:<18} {} (replaces {})",
+                ext.command.join(" "),
+                ext.replaces
+            );
+        }
+    }
+}
+
+fn read_documents(out: &Path) -> Result<Vec<RecordBatch>> {
+    let path = out.join("documents.parquet");
+    let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .with_context(|| format!("{} is not a Parquet file", path.display()))?
+        .build()?;
+    reader
+        .map(|b| b.with_context(|| format!("cannot read {}", path.display())))
+        .collect()
+}
+
+fn eval(gold: &Path, out: &Path, json: bool) -> Result<()> {
+    let gold = newsflow_tag::eval::read_gold(gold)?;
+    let documents = read_documents(out)?;
+    let report = newsflow_tag::eval::evaluate(&gold, &documents);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{report}");
+    }
+    Ok(())
+}
+
+fn train(g: &Global, labels: &Path, out: &Path) -> Result<()> {
+    use newsflow_tag::linear;
+    let examples = linear::read_labels(labels)?;
+    let model = linear::train(&examples, &linear::TrainOptions::default())?;
+    model.save(out)?;
+    if !g.quiet {
+        eprintln!(
+            "newsflow: trained on {} documents -> {}",
+            examples.len(),
+            out.display()
+        );
+    }
+    Ok(())
+}

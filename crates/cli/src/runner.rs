@@ -1,0 +1,300 @@
+//! The rayon runner: moves batches from a source through the stages and into
+//! a sink, in parallel and in input order.
+//!
+//! A producer thread reads batches from the source into a bounded channel;
+//! the runner takes them in chunks of two per thread, runs the stage chain
+//! on a chunk with rayon, and hands the results to the sink in input order.
+//! Memory is bounded by the channel and the chunk, never by the corpus.
+//!
+//! When the pipeline contains `normalize`, the run takes three passes:
+//! 1. the source is read once to count line fingerprints per source
+//!    (boilerplate learning);
+//! 2. it is read again through the stages up to `normalize`, into a spill
+//!    file, while duplicate signatures are collected;
+//! 3. the spill is read back, duplicate clusters are applied, and the rest
+//!    of the stages run into the sink.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use newsflow_core::{Stage, conform, run_checked};
+use newsflow_normalize::NormalizeConfig;
+use newsflow_normalize::boilerplate::LineStats;
+use newsflow_normalize::dedup::{Clusters, Deduper};
+use rayon::prelude::*;
+
+use crate::registry::Built;
+
+/// A stream of batches.
+pub type BatchIter<'a> = Box<dyn Iterator<Item = newsflow_core::Result<RecordBatch>> + Send + 'a>;
+
+/// Something that can be read more than once (the corpus passes re-read it).
+pub type Source<'s, 'a> = &'s dyn Fn() -> Result<BatchIter<'a>>;
+
+/// Runs stages over batches.
+pub struct Runner {
+    pool: rayon::ThreadPool,
+    threads: usize,
+    stages: Vec<Built>,
+    normalize: NormalizeConfig,
+    times: Mutex<BTreeMap<String, Duration>>,
+}
+
+/// What a run did.
+#[derive(Debug, Default)]
+pub struct RunStats {
+    /// Rows delivered to the sink.
+    pub rows: u64,
+    /// Busy time per stage (summed over batches and threads) and wall time
+    /// of the corpus passes, in milliseconds.
+    pub stage_ms: BTreeMap<String, u64>,
+}
+
+impl Runner {
+    /// A runner with `threads` worker threads (0 = one per core).
+    pub fn new(threads: usize, stages: Vec<Built>, normalize: NormalizeConfig) -> Result<Runner> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("newsflow-{i}"))
+            .build()
+            .context("cannot start the thread pool")?;
+        let threads = pool.current_num_threads();
+        Ok(Runner {
+            pool,
+            threads,
+            stages,
+            normalize,
+            times: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    /// Number of worker threads.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Schema of the batches the sink receives for source batches of `input`.
+    pub fn output_schema(&self, input: &SchemaRef) -> Result<SchemaRef> {
+        let mut schema = input.clone();
+        for stage in &self.stages {
+            schema = stage.as_stage().output_schema(&schema)?;
+        }
+        Ok(schema)
+    }
+
+    /// Runs every stage over `source` into `sink`; `input` is the schema of
+    /// the source's batches and `spill_dir` holds the temporary spill file.
+    pub fn execute(
+        mut self,
+        source: Source<'_, '_>,
+        input: &SchemaRef,
+        spill_dir: &Path,
+        sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<RunStats> {
+        let mut stats = RunStats::default();
+        let normalize_at = self
+            .stages
+            .iter()
+            .position(|s| matches!(s, Built::Normalize(_)));
+        let Some(at) = normalize_at else {
+            let schemas = self.schemas(input, 0..self.stages.len())?;
+            let chain = |b: RecordBatch| self.chain(b, 0..self.stages.len(), &schemas);
+            self.pump(source()?, &chain, &mut |b| {
+                stats.rows += b.num_rows() as u64;
+                sink(b)
+            })?;
+            stats.stage_ms = self.stage_ms();
+            return Ok(stats);
+        };
+
+        // Pass 1: boilerplate line statistics.
+        let started = Instant::now();
+        let line_stats = self.line_stats(source()?)?;
+        let mut boilerplate = Some(line_stats.finish(&self.normalize));
+        self.stages = std::mem::take(&mut self.stages)
+            .into_iter()
+            .map(|s| match (s, boilerplate.take()) {
+                (Built::Normalize(n), Some(b)) => Built::Normalize(Box::new(n.with_boilerplate(b))),
+                (other, b) => {
+                    boilerplate = b;
+                    other
+                }
+            })
+            .collect();
+        self.record("boilerplate_pass", started.elapsed());
+
+        // Pass 2: stages up to normalize, into a spill file.
+        let head = 0..at + 1;
+        let head_schemas = self.schemas(input, head.clone())?;
+        let spill_schema = head_schemas.last().cloned().unwrap_or_else(|| input.clone());
+        let spill = tempfile::Builder::new()
+            .prefix(".newsflow-spill-")
+            .tempfile_in(spill_dir)
+            .with_context(|| format!("cannot create a spill file in {}", spill_dir.display()))?;
+        let mut deduper = Deduper::new(&self.normalize);
+        {
+            let file = std::io::BufWriter::new(spill.as_file().try_clone()?);
+            let mut writer = newsflow_core::ipc::IpcWriter::new("spill", file, &spill_schema)?;
+            let chain = |b: RecordBatch| self.chain(b, head.clone(), &head_schemas);
+            self.pump(source()?, &chain, &mut |b| {
+                deduper.observe(&b)?;
+                writer.write(&b)?;
+                Ok(())
+            })?;
+            let mut file = writer.finish()?;
+            std::io::Write::flush(&mut file)?;
+        }
+
+        // Pass 3: duplicate clusters, then the remaining stages.
+        let started = Instant::now();
+        let clusters = deduper.finish();
+        self.record("dedup_pass", started.elapsed());
+        let tail = at + 1..self.stages.len();
+        let tail_schemas = self.schemas(&spill_schema, tail.clone())?;
+        let reread = std::fs::File::open(spill.path())?;
+        let spilled: BatchIter<'_> = Box::new(newsflow_core::ipc::read_stream(
+            "spill",
+            std::io::BufReader::new(reread),
+        )?);
+        let chain = |b: RecordBatch| {
+            let b = self.timed("dedup_apply", || apply(&clusters, b))?;
+            self.chain(b, tail.clone(), &tail_schemas)
+        };
+        self.pump(spilled, &chain, &mut |b| {
+            stats.rows += b.num_rows() as u64;
+            sink(b)
+        })?;
+        stats.stage_ms = self.stage_ms();
+        Ok(stats)
+    }
+
+    fn schemas(&self, input: &SchemaRef, range: std::ops::Range<usize>) -> Result<Vec<SchemaRef>> {
+        let mut schema = input.clone();
+        let mut out = Vec::new();
+        for stage in &self.stages[range] {
+            schema = stage.as_stage().output_schema(&schema)?;
+            out.push(schema.clone());
+        }
+        Ok(out)
+    }
+
+    fn chain(
+        &self,
+        mut batch: RecordBatch,
+        range: std::ops::Range<usize>,
+        schemas: &[SchemaRef],
+    ) -> Result<RecordBatch> {
+        for (stage, schema) in self.stages[range].iter().zip(schemas) {
+            let stage: &dyn Stage = stage.as_stage();
+            batch = self.timed(stage.name(), || {
+                let out = run_checked(stage, batch)?;
+                Ok(conform(stage.name(), out, schema)?)
+            })?;
+        }
+        Ok(batch)
+    }
+
+    fn timed<T>(&self, name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        let started = Instant::now();
+        let out = f();
+        self.record(name, started.elapsed());
+        out
+    }
+
+    fn record(&self, name: &str, took: Duration) {
+        let mut times = self.times.lock().expect("timing lock");
+        *times.entry(name.to_string()).or_default() += took;
+    }
+
+    fn stage_ms(&self) -> BTreeMap<String, u64> {
+        self.times
+            .lock()
+            .expect("timing lock")
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_millis() as u64))
+            .collect()
+    }
+
+    fn line_stats(&self, iter: BatchIter<'_>) -> Result<LineStats> {
+        let mut total = LineStats::new();
+        let observe = |b: RecordBatch| -> Result<LineStats> {
+            let mut stats = LineStats::new();
+            stats.observe(&b)?;
+            Ok(stats)
+        };
+        self.pump_with(iter, &observe, &mut |s| {
+            total.merge(s);
+            Ok(())
+        })?;
+        Ok(total)
+    }
+
+    /// Runs `f` over the batches of `iter` in parallel and gives the results
+    /// to `sink` in input order.
+    fn pump(
+        &self,
+        iter: BatchIter<'_>,
+        f: &(dyn Fn(RecordBatch) -> Result<RecordBatch> + Sync),
+        sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        self.pump_with(iter, f, sink)
+    }
+
+    fn pump_with<T: Send>(
+        &self,
+        iter: BatchIter<'_>,
+        f: &(dyn Fn(RecordBatch) -> Result<T> + Sync),
+        sink: &mut dyn FnMut(T) -> Result<()>,
+    ) -> Result<()> {
+        let depth = self.threads * 2;
+        let (tx, rx) = sync_channel(depth);
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                for batch in iter {
+                    if tx.send(batch).is_err() {
+                        break;
+                    }
+                }
+            });
+            self.consume(rx, depth, f, sink)
+        })
+    }
+
+    /// Takes the receiver by value so that an early error drops it, which
+    /// stops the producer thread.
+    fn consume<T: Send>(
+        &self,
+        rx: Receiver<newsflow_core::Result<RecordBatch>>,
+        depth: usize,
+        f: &(dyn Fn(RecordBatch) -> Result<T> + Sync),
+        sink: &mut dyn FnMut(T) -> Result<()>,
+    ) -> Result<()> {
+        loop {
+            let mut chunk = Vec::with_capacity(depth);
+            while chunk.len() < depth {
+                match rx.recv() {
+                    Ok(batch) => chunk.push(batch?),
+                    Err(_) => break,
+                }
+            }
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            let results: Vec<Result<T>> =
+                self.pool.install(|| chunk.into_par_iter().map(f).collect());
+            for result in results {
+                sink(result?)?;
+            }
+        }
+    }
+}
+
+fn apply(clusters: &Clusters, batch: RecordBatch) -> Result<RecordBatch> {
+    Ok(clusters.apply(batch)?)
+}
