@@ -1,1 +1,8 @@
+//! End-to-end tests: the `newsflow` binary on the shipped seeds and on small
+//! fixtures, one file per edge case.
 
+mod accounting;
+mod external;
+mod golden;
+mod pipe;
+mod seeds;

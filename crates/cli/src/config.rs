@@ -116,11 +116,14 @@ impl LoadedConfig {
         };
         let config: PipelineConfig = toml::from_str(text).map_err(located)?;
         let raw: toml::Table = toml::from_str(text).map_err(located)?;
-        let base_dir = path
+        let parent = path
             .parent()
             .map(Path::to_path_buf)
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or_else(|| PathBuf::from("."));
+        // Absolute, so external programs that run in this directory still
+        // find paths resolved against it.
+        let base_dir = std::fs::canonicalize(&parent).unwrap_or(parent);
         Ok(LoadedConfig {
             config,
             raw,

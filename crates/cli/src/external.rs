@@ -20,17 +20,19 @@ pub struct ExternalStage {
     args: Vec<String>,
     adds: Vec<schema::Column>,
     timeout: Duration,
+    workdir: PathBuf,
 }
 
 impl ExternalStage {
-    /// `command[0]` is the program, the rest its arguments. `adds` are the
-    /// columns the program promises to add.
+    /// `program` runs with `args` in `workdir`; `adds` are the columns it
+    /// promises to add to every batch.
     pub fn new(
         name: &str,
         program: PathBuf,
         args: Vec<String>,
         adds: Vec<schema::Column>,
         timeout: Duration,
+        workdir: PathBuf,
     ) -> Self {
         ExternalStage {
             name: name.to_string(),
@@ -38,6 +40,7 @@ impl ExternalStage {
             args,
             adds,
             timeout,
+            workdir,
         }
     }
 
@@ -51,6 +54,7 @@ impl ExternalStage {
     fn call(&self, input: Vec<u8>) -> Result<Vec<u8>> {
         let mut child = Command::new(&self.program)
             .args(&self.args)
+            .current_dir(&self.workdir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

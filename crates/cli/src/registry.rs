@@ -148,6 +148,7 @@ pub fn build(cfg: &LoadedConfig, spec: &str) -> Result<Built> {
             args.to_vec(),
             contract_of(spec, &ext.replaces)?,
             Duration::from_secs(ext.timeout_secs.max(1)),
+            cfg.base_dir.clone(),
         ))));
     }
     let (name, arg) = match spec.split_once(':') {

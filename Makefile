@@ -1,0 +1,59 @@
+# newsflow: every target has a `## description`; `make` alone lists them.
+
+CARGO ?= cargo
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+RELEASE_BIN := target/release/newsflow
+DEBUG_BIN := target/debug/newsflow
+OUT ?= out
+THREADS ?= 0
+
+.DEFAULT_GOAL := help
+.PHONY: help build pipeline eval test test-rust test-python lint fmt bench golden venv clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## Build the release binary (target/release/newsflow)
+	$(CARGO) build --release -p newsflow-cli
+
+pipeline: build ## Build, run on seeds/ into out/ (Parquet + CSV), print the eval of the samples
+	$(RELEASE_BIN) run seeds/ -o $(OUT) --threads $(THREADS)
+	$(RELEASE_BIN) eval --gold tests/expected/seeds-gold.jsonl $(OUT)
+
+test: test-rust test-python ## Run every test: Rust unit, doc and end-to-end tests, then the Python checks
+
+test-rust: ## Rust tests of every crate (unit, doc, end-to-end)
+	$(CARGO) build -p newsflow-cli
+	$(CARGO) test --workspace --no-fail-fast
+
+$(VPY): requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -r requirements-dev.txt
+	touch $(VPY)
+
+venv: $(VPY) ## Create .venv with the pinned Python packages (pyarrow, pandas, polars, duckdb, pytest)
+
+test-python: $(VPY) ## Python checks: the output loads in pandas, polars and DuckDB; the example external stage works
+	$(CARGO) build -p newsflow-cli
+	NEWSFLOW_BIN=$(CURDIR)/$(DEBUG_BIN) $(VPY) -m pytest -q tests/python
+
+lint: ## Format check and clippy with warnings denied
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt: ## Format the code
+	$(CARGO) fmt --all
+
+bench: ## Micro-benchmarks of the stages (divan)
+	$(CARGO) bench --workspace
+
+golden: ## Rewrite the golden end-to-end outputs in tests/golden (review the diff before committing)
+	$(CARGO) build -p newsflow-cli
+	NEWSFLOW_UPDATE_GOLDEN=1 $(CARGO) test -p newsflow-e2e --test e2e golden
+
+clean: ## Remove build outputs, out/ and the venv
+	$(CARGO) clean
+	rm -rf $(OUT) $(VENV)

@@ -1,0 +1,44 @@
+//! Stage subcommands joined by pipes give the same files as `newsflow run`.
+
+use newsflow_e2e::*;
+
+#[test]
+fn pipe_of_subcommands_equals_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run_dir = tmp.path().join("run");
+    let pipe_dir = tmp.path().join("pipe");
+    newsflow_ok(&["run", "seeds", "-o", run_dir.to_str().unwrap(), "--quiet"]);
+    let out = shell(&format!(
+        "set -e; \"$NF\" ingest seeds | \"$NF\" normalize | \"$NF\" tag | \"$NF\" export -q -o '{}'",
+        pipe_dir.display()
+    ));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let run = data_files(&run_dir);
+    let pipe = data_files(&pipe_dir);
+    assert_eq!(run.keys().collect::<Vec<_>>(), pipe.keys().collect::<Vec<_>>());
+    for (name, bytes) in &run {
+        assert!(bytes == &pipe[name], "{name} differs between run and pipe");
+    }
+}
+
+#[test]
+fn intermediate_files_work_like_pipes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw.arrows");
+    let norm = tmp.path().join("norm.arrows");
+    let tagged = tmp.path().join("tagged.arrows");
+    let dir = tmp.path().join("out");
+    newsflow_ok(&["ingest", "seeds", "-o", raw.to_str().unwrap()]);
+    newsflow_ok(&["normalize", "-i", raw.to_str().unwrap(), "-o", norm.to_str().unwrap()]);
+    newsflow_ok(&["tag", "-i", norm.to_str().unwrap(), "-o", tagged.to_str().unwrap()]);
+    newsflow_ok(&["export", "-q", "-i", tagged.to_str().unwrap(), "-o", dir.to_str().unwrap()]);
+    assert_eq!(manifest(&dir)["documents"], 5);
+}
+
+#[test]
+fn empty_stdin_is_a_clear_error() {
+    let out = shell("printf '' | \"$NF\" tag");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the input stream is empty"), "{err}");
+}

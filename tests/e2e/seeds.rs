@@ -1,0 +1,74 @@
+//! `newsflow run` on the five samples writes every file of the contract.
+
+use newsflow_core::schema;
+use newsflow_e2e::*;
+
+#[test]
+fn run_on_seeds_writes_every_contract_file() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("out");
+    newsflow_ok(&["run", "seeds", "-o", dir.to_str().unwrap(), "--quiet"]);
+    let names: Vec<String> = files(&dir).into_keys().collect();
+    assert_eq!(
+        names,
+        [
+            "documents.csv",
+            "documents.parquet",
+            "manifest.json",
+            "mentions.parquet",
+            "rejects.csv",
+            "rejects.parquet",
+            "topic_evidence.parquet",
+        ]
+    );
+
+    let docs = read_parquet(&dir.join("documents.parquet"));
+    let rows: usize = docs.iter().map(|b| b.num_rows()).sum();
+    assert_eq!(rows, 5);
+    assert_eq!(docs[0].schema(), schema::documents_schema());
+    for name in [
+        "documents.parquet",
+        "rejects.parquet",
+        "mentions.parquet",
+        "topic_evidence.parquet",
+    ] {
+        let meta = parquet_metadata(&dir.join(name));
+        assert_eq!(
+            meta.get(schema::SCHEMA_VERSION_KEY).map(String::as_str),
+            Some(schema::SCHEMA_VERSION),
+            "{name} lacks the schema version"
+        );
+    }
+
+    let manifest = manifest(&dir);
+    assert_eq!(manifest["inputs"], 5);
+    assert_eq!(manifest["documents"], 5);
+    assert_eq!(manifest["rejects"], 0);
+    assert_eq!(manifest["schema_version"], schema::SCHEMA_VERSION);
+}
+
+#[test]
+fn same_bytes_whatever_the_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut runs = Vec::new();
+    for (i, threads) in ["1", "2", "2", "4"].iter().enumerate() {
+        let dir = tmp.path().join(format!("out{i}"));
+        newsflow_ok(&[
+            "run",
+            "seeds",
+            "tests/fixtures/mixed",
+            "-o",
+            dir.to_str().unwrap(),
+            "--threads",
+            threads,
+            "--quiet",
+        ]);
+        runs.push(data_files(&dir));
+    }
+    for run in &runs[1..] {
+        assert_eq!(run.keys().collect::<Vec<_>>(), runs[0].keys().collect::<Vec<_>>());
+        for (name, bytes) in run {
+            assert!(bytes == &runs[0][name], "{name} differs between runs");
+        }
+    }
+}
