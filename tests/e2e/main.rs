@@ -2,6 +2,7 @@
 //! fixtures, one file per edge case.
 
 mod accounting;
+mod docs;
 mod external;
 mod golden;
 mod pipe;
