@@ -77,6 +77,9 @@ pub enum Command {
     /// Score an output directory against a gold file (seeds-gold.jsonl format).
     #[command(after_help = "Example:\n  newsflow eval --gold tests/expected/seeds-gold.jsonl out/ --json")]
     Eval(EvalArgs),
+    /// Generate a synthetic news corpus (deterministic) for benchmarks.
+    #[command(after_help = "Example:\n  newsflow gen -o bench-corpus/ -n 20000 --seed 1")]
+    Gen(GenArgs),
     /// Train the linear tagger from labelled documents.
     #[command(after_help = "Example:\n  newsflow train --labels labels.jsonl --out model.bin")]
     Train(TrainArgs),
@@ -171,6 +174,22 @@ pub struct EvalArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    /// Output directory.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Number of documents.
+    #[arg(short = 'n', long, default_value_t = 20_000)]
+    pub count: usize,
+    /// Seed; the same seed and count give the same files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// One .txt file per document, or JSONL files.
+    #[arg(long, value_enum, default_value_t = crate::gen::GenFormat::Txt)]
+    pub format: crate::gen::GenFormat,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod config;
 mod external;
+mod gen;
 mod registry;
 mod runner;
 
