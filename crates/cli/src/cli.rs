@@ -188,8 +188,8 @@ pub struct GenArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// One .txt file per document, or JSONL files.
-    #[arg(long, value_enum, default_value_t = crate::gen::GenFormat::Txt)]
-    pub format: crate::gen::GenFormat,
+    #[arg(long, value_enum, default_value_t = crate::synth::GenFormat::Txt)]
+    pub format: crate::synth::GenFormat,
 }
 
 #[derive(Debug, Args)]

@@ -52,7 +52,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Eval(a) => eval(&a.gold, &a.out, a.json),
         Command::Train(a) => train(g, &a.labels, &a.out),
         Command::Gen(a) => {
-            let bytes = crate::gen::generate(&a.out, a.count, a.seed, a.format)?;
+            let bytes = crate::synth::generate(&a.out, a.count, a.seed, a.format)?;
             if !g.quiet {
                 eprintln!(
                     "newsflow: generated {} documents ({:.1} MB) in {}",

@@ -6,7 +6,7 @@ mod cli;
 mod commands;
 mod config;
 mod external;
-mod gen;
+mod synth;
 mod registry;
 mod runner;
 
