@@ -1,0 +1,100 @@
+//! Export settings, usually the `[export]` table of the run config.
+
+use parquet::basic::{Compression, ZstdLevel};
+
+use crate::error::{ExportError, Result};
+
+/// How the export writes its files. Every field has a default, so an empty
+/// table (or [`ExportConfig::default`]) is a complete config; unknown keys are
+/// rejected so a typo does not silently fall back to a default.
+///
+/// ```
+/// let config: newsflow_export::ExportConfig =
+///     serde_json::from_str(r#"{ "csv": false, "zstd_level": 9 }"#).unwrap();
+/// assert!(!config.csv);
+/// assert_eq!(config.zstd_level, 9);
+/// assert_eq!(config.row_group_size, 8192);
+/// ```
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExportConfig {
+    /// Also write `documents.csv` and `rejects.csv` (default `true`). The
+    /// Parquet files are always written.
+    pub csv: bool,
+    /// Spreadsheet safety for the CSV files (default `true`): a text cell
+    /// that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+    /// leading apostrophe (`'`), so Excel or LibreOffice show it as text
+    /// instead of evaluating it as a formula. Numeric and boolean cells are
+    /// never changed, and the Parquet files always hold the raw values.
+    pub csv_neutralize_formulas: bool,
+    /// Zstandard level of the Parquet files (default 3; `-131072..=22`).
+    pub zstd_level: i32,
+    /// Rows per Parquet row group (default 8192; at least 1).
+    pub row_group_size: usize,
+}
+
+impl Default for ExportConfig {
+    fn default() -> Self {
+        ExportConfig {
+            csv: true,
+            csv_neutralize_formulas: true,
+            zstd_level: 3,
+            row_group_size: 8192,
+        }
+    }
+}
+
+impl ExportConfig {
+    /// Checks the values and returns the Parquet compression they select.
+    pub(crate) fn compression(&self) -> Result<Compression> {
+        if self.row_group_size == 0 {
+            return Err(ExportError::InvalidConfig {
+                option: "row_group_size",
+                value: self.row_group_size.to_string(),
+                expected: "at least 1 row",
+            });
+        }
+        let level =
+            ZstdLevel::try_new(self.zstd_level).map_err(|_| ExportError::InvalidConfig {
+                option: "zstd_level",
+                value: self.zstd_level.to_string(),
+                expected: "a Zstandard level in -131072..=22",
+            })?;
+        Ok(Compression::ZSTD(level))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_config_is_the_default() {
+        let config: ExportConfig = serde_json::from_str("{}").unwrap();
+        assert_eq!(config, ExportConfig::default());
+        assert!(config.csv && config.csv_neutralize_formulas);
+        assert_eq!((config.zstd_level, config.row_group_size), (3, 8192));
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let err = serde_json::from_str::<ExportConfig>(r#"{"cvs": false}"#).unwrap_err();
+        assert!(err.to_string().contains("unknown field `cvs`"), "{err}");
+    }
+
+    #[test]
+    fn out_of_range_values_are_rejected() {
+        let bad_level = ExportConfig {
+            zstd_level: 23,
+            ..ExportConfig::default()
+        };
+        let err = bad_level.compression().unwrap_err();
+        assert!(err.to_string().contains("`zstd_level` = 23"), "{err}");
+        let bad_rows = ExportConfig {
+            row_group_size: 0,
+            ..ExportConfig::default()
+        };
+        let err = bad_rows.compression().unwrap_err();
+        assert!(err.to_string().contains("`row_group_size` = 0"), "{err}");
+    }
+}

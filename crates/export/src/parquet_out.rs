@@ -1,0 +1,166 @@
+//! One Parquet output file: a deterministic [`ArrowWriter`] wrapper.
+//!
+//! The bytes `ArrowWriter` produces depend on how the rows are split into the
+//! batches it is given (page boundaries are decided between calls), and the
+//! batches the export receives depend on how the runner chunked the corpus.
+//! [`ParquetSink`] therefore re-chunks: it buffers rows and hands the writer
+//! exactly one batch per row group, so a file's bytes depend only on its rows
+//! and the config.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use parquet::arrow::ArrowWriter;
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::{WriterProperties, WriterPropertiesPtr};
+
+use crate::config::ExportConfig;
+use crate::error::{ExportError, Result};
+
+/// The fixed `created_by` string of every Parquet file: no timestamp, host or
+/// pid, so identical rows give identical bytes.
+pub const CREATED_BY: &str = concat!("newsflow ", env!("CARGO_PKG_VERSION"));
+
+/// Writer properties shared by every Parquet output.
+pub(crate) fn writer_properties(config: &ExportConfig) -> Result<WriterPropertiesPtr> {
+    let props = WriterProperties::builder()
+        .set_compression(config.compression()?)
+        .set_max_row_group_row_count(Some(config.row_group_size))
+        .set_max_row_group_bytes(None)
+        .set_created_by(CREATED_BY.to_string())
+        .set_key_value_metadata(Some(vec![KeyValue::new(
+            newsflow_core::SCHEMA_VERSION_KEY.to_string(),
+            newsflow_core::SCHEMA_VERSION.to_string(),
+        )]))
+        .build();
+    Ok(Arc::new(props))
+}
+
+/// A Parquet file being written under its temporary name.
+#[derive(Debug)]
+pub(crate) struct ParquetSink {
+    path: PathBuf,
+    schema: SchemaRef,
+    writer: ArrowWriter<BufWriter<File>>,
+    pending: Vec<RecordBatch>,
+    pending_rows: usize,
+    row_group_size: usize,
+    rows: u64,
+}
+
+impl ParquetSink {
+    /// Creates (or truncates) `path` and writes the Parquet header.
+    pub(crate) fn create(
+        path: PathBuf,
+        schema: SchemaRef,
+        props: &WriterPropertiesPtr,
+        row_group_size: usize,
+    ) -> Result<Self> {
+        let file = File::create(&path).map_err(|e| ExportError::io(&path, e))?;
+        let writer = ArrowWriter::try_new(
+            BufWriter::new(file),
+            schema.clone(),
+            Some(props.as_ref().clone()),
+        )
+        .map_err(|source| ExportError::Parquet {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(ParquetSink {
+            path,
+            schema,
+            writer,
+            pending: Vec::new(),
+            pending_rows: 0,
+            row_group_size,
+            rows: 0,
+        })
+    }
+
+    /// Rows accepted so far.
+    pub(crate) fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Appends `batch` (which must have the sink's schema).
+    pub(crate) fn push(&mut self, batch: RecordBatch) -> Result<()> {
+        let n = batch.num_rows();
+        if n == 0 {
+            return Ok(());
+        }
+        self.rows += n as u64;
+        self.pending_rows += n;
+        self.pending.push(batch);
+        if self.pending_rows >= self.row_group_size {
+            self.drain(false)?;
+        }
+        Ok(())
+    }
+
+    /// Writes every full row group buffered, and with `all` the remainder.
+    fn drain(&mut self, all: bool) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let merged = if self.pending.len() == 1 {
+            self.pending.pop().expect("one pending batch")
+        } else {
+            let merged = arrow_select::concat::concat_batches(&self.schema, &self.pending)
+                .map_err(|source| ExportError::Arrow {
+                    path: self.path.clone(),
+                    source,
+                })?;
+            self.pending.clear();
+            merged
+        };
+        let total = merged.num_rows();
+        let mut offset = 0;
+        while total - offset >= self.row_group_size {
+            self.write_rows(&merged.slice(offset, self.row_group_size))?;
+            offset += self.row_group_size;
+        }
+        let rest = total - offset;
+        if rest > 0 {
+            let tail = merged.slice(offset, rest);
+            if all {
+                self.write_rows(&tail)?;
+            } else {
+                self.pending.push(tail);
+            }
+        }
+        self.pending_rows = if all { 0 } else { rest };
+        Ok(())
+    }
+
+    fn write_rows(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.writer
+            .write(batch)
+            .map_err(|source| ExportError::Parquet {
+                path: self.path.clone(),
+                source,
+            })
+    }
+
+    /// Writes the remaining rows and the footer, flushes and fsyncs the file.
+    /// Returns its temporary path.
+    pub(crate) fn finish(mut self) -> Result<PathBuf> {
+        self.drain(true)?;
+        let path = self.path;
+        let buffered = self
+            .writer
+            .into_inner()
+            .map_err(|source| ExportError::Parquet {
+                path: path.clone(),
+                source,
+            })?;
+        let file = buffered
+            .into_inner()
+            .map_err(|e| ExportError::io(&path, e.into_error()))?;
+        file.sync_all().map_err(|e| ExportError::io(&path, e))?;
+        Ok(path)
+    }
+}
