@@ -1,0 +1,123 @@
+//! Reading a file's raw bytes with a size cap, decompressing on the way.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+
+use crate::format::Compression;
+use crate::plan::{InputFile, Status};
+use crate::reject::RejectReason;
+
+/// A file-level reject found while reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FileReject {
+    pub reason: RejectReason,
+    pub detail: String,
+    /// Raw size: on-disk size when the content could not be read in full.
+    pub bytes: u64,
+}
+
+impl FileReject {
+    pub(crate) fn new(reason: RejectReason, detail: String, bytes: u64) -> FileReject {
+        FileReject {
+            reason,
+            detail,
+            bytes,
+        }
+    }
+}
+
+/// Reads the content of `input` (decompressed) into memory, never more than
+/// `max_bytes`: the on-disk size is checked before opening the file, and
+/// reading stops one byte past the cap (for decompressed content and for
+/// files that grew since planning).
+pub(crate) fn load(input: &InputFile, max_bytes: u64) -> Result<Vec<u8>, FileReject> {
+    let size = match &input.status {
+        Status::File { size } => *size,
+        Status::Unreadable { detail } => {
+            return Err(FileReject::new(RejectReason::Unreadable, detail.clone(), 0));
+        }
+    };
+    if size > max_bytes {
+        return Err(FileReject::new(
+            RejectReason::TooLarge,
+            format!("The file is {size} bytes, over the limit of {max_bytes} bytes."),
+            size,
+        ));
+    }
+    let file = File::open(&input.path).map_err(|e| {
+        FileReject::new(
+            RejectReason::Unreadable,
+            format!("Cannot open the file: {e}."),
+            size,
+        )
+    })?;
+    let mut tracked = Tracked {
+        inner: file,
+        failed: false,
+    };
+    let mut out = Vec::new();
+    let limit = max_bytes.saturating_add(1);
+    let result = match input.compression {
+        Compression::None => {
+            // The size is known and <= max_bytes, so this cast cannot truncate
+            // on 64-bit targets; on 32-bit ones a reservation failure is
+            // merely a slower read.
+            out.reserve_exact(usize::try_from(size).unwrap_or(0));
+            (&mut tracked).take(limit).read_to_end(&mut out)
+        }
+        // An empty compressed file has no stream to be corrupt: it is empty.
+        _ if size == 0 => Ok(0),
+        Compression::Gzip => flate2::read::MultiGzDecoder::new(BufReader::new(&mut tracked))
+            .take(limit)
+            .read_to_end(&mut out),
+        Compression::Zstd => zstd::stream::read::Decoder::new(&mut tracked)
+            .and_then(|d| d.take(limit).read_to_end(&mut out)),
+    };
+    match result {
+        Err(e) if tracked.failed || input.compression == Compression::None => Err(FileReject::new(
+            RejectReason::Unreadable,
+            format!("Reading the file failed: {e}."),
+            size,
+        )),
+        Err(e) => Err(FileReject::new(
+            RejectReason::CorruptCompression,
+            format!(
+                "The {} stream is corrupt or truncated: {e}.",
+                input.compression.name()
+            ),
+            size,
+        )),
+        Ok(_) if out.len() as u64 > max_bytes => Err(FileReject::new(
+            RejectReason::TooLarge,
+            if input.compression == Compression::None {
+                format!("The file grew past the limit of {max_bytes} bytes while being read.")
+            } else {
+                format!(
+                    "The {} content decompresses to more than the limit of {max_bytes} bytes.",
+                    input.compression.name()
+                )
+            },
+            size,
+        )),
+        Ok(_) => Ok(out),
+    }
+}
+
+/// Remembers whether the file itself failed to read, so a decompressor's
+/// error can be told apart from an I/O error underneath it.
+struct Tracked {
+    inner: File,
+    failed: bool,
+}
+
+impl Read for Tracked {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let result = self.inner.read(buf);
+        if let Err(e) = &result
+            && e.kind() != io::ErrorKind::Interrupted
+        {
+            self.failed = true;
+        }
+        result
+    }
+}

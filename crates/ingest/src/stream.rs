@@ -1,0 +1,267 @@
+//! The batch iterator: planned inputs in, record batches out.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use rayon::prelude::*;
+use tracing::info;
+
+use crate::config::IngestConfig;
+use crate::decode::{self, Decoded};
+use crate::error::IngestError;
+use crate::format::{Compression, Format};
+use crate::ids::IdRegistry;
+use crate::plan::{InputFile, Status};
+use crate::read;
+use crate::records::{CsvRows, FileInfo, JsonlRows, Records};
+use crate::row::{Row, RowBuilder, hash};
+
+/// Plain-text files are read and decoded in parallel in windows of
+/// consecutive inputs; a window holds at most `batch_size` files and about
+/// this many bytes (or `max_bytes`, when larger).
+const MIN_WINDOW_BYTES: u64 = 16 * 1024 * 1024;
+/// Assumed compression ratio when sizing a window.
+const ASSUMED_RATIO: u64 = 8;
+/// Upper bound on the rows preallocated per batch.
+const MAX_PREALLOC_ROWS: usize = 4096;
+
+#[derive(Debug, Default)]
+struct Stats {
+    documents: u64,
+    rejects: u64,
+    batches: u64,
+}
+
+/// Iterator returned by [`Ingest::batches`](crate::Ingest::batches).
+pub(crate) struct Batches {
+    config: Arc<IngestConfig>,
+    schema: SchemaRef,
+    inputs: VecDeque<InputFile>,
+    ids: IdRegistry,
+    /// Rows read ahead (a parallel window of text files, or a file-level
+    /// reject of a JSONL/CSV file), in input order.
+    ready: VecDeque<Row>,
+    /// The JSONL/CSV file whose rows are being emitted.
+    current: Option<Records>,
+    stats: Stats,
+    finished: bool,
+}
+
+impl Batches {
+    pub(crate) fn new(config: Arc<IngestConfig>, inputs: Vec<InputFile>) -> Batches {
+        let mut ids = IdRegistry::default();
+        let mut inputs = VecDeque::from(inputs);
+        // File ids come from the plan; keep them unless the caller combined
+        // plans and two files share one, in which case the later gets `#2`.
+        for input in inputs.iter_mut() {
+            let id = std::mem::take(&mut input.doc_id);
+            input.doc_id = ids.claim(id);
+        }
+        Batches {
+            config,
+            schema: newsflow_core::schema::ingest_schema(),
+            inputs,
+            ids,
+            ready: VecDeque::new(),
+            current: None,
+            stats: Stats::default(),
+            finished: false,
+        }
+    }
+
+    fn next_row(&mut self) -> Option<Row> {
+        loop {
+            if let Some(records) = &mut self.current {
+                if let Some(row) = records.next_row(&mut self.ids) {
+                    return Some(row);
+                }
+                self.current = None;
+            }
+            if let Some(row) = self.ready.pop_front() {
+                return Some(row);
+            }
+            let first = self.inputs.pop_front()?;
+            if first.format == Format::Text {
+                self.read_text_window(first);
+            } else {
+                match open(first, &self.config) {
+                    Opened::Records(records) => self.current = Some(records),
+                    Opened::Row(row) => self.ready.push_back(*row),
+                }
+            }
+        }
+    }
+
+    /// Reads `first` and the text files right after it, in parallel, into
+    /// `ready`.
+    fn read_text_window(&mut self, first: InputFile) {
+        let config = &self.config;
+        let budget = config.max_bytes.max(MIN_WINDOW_BYTES);
+        let mut used = estimate(&first, config.max_bytes);
+        let mut window = vec![first];
+        while window.len() < config.batch_size {
+            let Some(next) = self.inputs.front() else {
+                break;
+            };
+            let cost = estimate(next, config.max_bytes);
+            if next.format != Format::Text || used.saturating_add(cost) > budget {
+                break;
+            }
+            used += cost;
+            window.extend(self.inputs.pop_front());
+        }
+        if window.len() == 1 {
+            self.ready
+                .extend(window.into_iter().map(|f| text_row(f, config)));
+        } else {
+            let rows: Vec<Row> = window
+                .into_par_iter()
+                .map(|f| text_row(f, config))
+                .collect();
+            self.ready.extend(rows);
+        }
+    }
+
+    fn finish(&mut self) {
+        if !self.finished {
+            self.finished = true;
+            info!(
+                documents = self.stats.documents,
+                rejects = self.stats.rejects,
+                batches = self.stats.batches,
+                "ingest finished"
+            );
+        }
+    }
+}
+
+impl Iterator for Batches {
+    type Item = Result<RecordBatch, IngestError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.finished {
+            return None;
+        }
+        let batch_size = self.config.batch_size;
+        let mut builder = RowBuilder::new(self.schema.clone(), batch_size.min(MAX_PREALLOC_ROWS));
+        while builder.len() < batch_size {
+            let Some(row) = self.next_row() else {
+                break;
+            };
+            if row.reject.is_some() {
+                self.stats.rejects += 1;
+            } else {
+                self.stats.documents += 1;
+            }
+            builder.push(row);
+        }
+        if builder.len() == 0 {
+            self.finish();
+            return None;
+        }
+        self.stats.batches += 1;
+        match builder.finish() {
+            Ok(batch) => Some(Ok(batch)),
+            Err(e) => {
+                self.finish();
+                Some(Err(IngestError::from(e)))
+            }
+        }
+    }
+}
+
+/// Rough upper bound of the memory reading `input` takes.
+fn estimate(input: &InputFile, max_bytes: u64) -> u64 {
+    match (&input.status, input.compression) {
+        (Status::Unreadable { .. }, _) => 0,
+        (Status::File { size }, _) if *size > max_bytes => 0,
+        (Status::File { size }, Compression::None) => *size,
+        (Status::File { size }, _) => size.saturating_mul(ASSUMED_RATIO).min(max_bytes),
+    }
+}
+
+/// Reads and decodes a whole file; a problem becomes the file's reject row.
+fn load_and_decode(
+    input: &InputFile,
+    config: &IngestConfig,
+) -> Result<(Decoded, u64, u64), Box<Row>> {
+    let file_reject = |reason, detail, bytes, content_hash| {
+        Box::new(Row::reject(
+            input.doc_id.clone(),
+            input.rel_path.clone(),
+            reason,
+            detail,
+            bytes,
+            content_hash,
+            None,
+        ))
+    };
+    let raw = read::load(input, config.max_bytes)
+        .map_err(|r| file_reject(r.reason, r.detail, r.bytes, None))?;
+    let content_hash = hash(&raw);
+    let bytes = raw.len() as u64;
+    match decode::decode(raw) {
+        Ok(decoded) => Ok((decoded, content_hash, bytes)),
+        Err((reason, detail)) => {
+            let detail = if bytes == 0 && input.compression != Compression::None {
+                format!(
+                    "The {} content is empty (0 bytes).",
+                    input.compression.name()
+                )
+            } else {
+                detail
+            };
+            Err(file_reject(reason, detail, bytes, Some(content_hash)))
+        }
+    }
+}
+
+/// The row of a plain-text file.
+fn text_row(input: InputFile, config: &IngestConfig) -> Row {
+    match load_and_decode(&input, config) {
+        Ok((decoded, content_hash, bytes)) => Row::document(
+            input.doc_id,
+            input.rel_path,
+            decoded.text,
+            content_hash,
+            bytes,
+            decoded.encoding.name(),
+        )
+        .with_flags(decoded.flags),
+        Err(row) => *row,
+    }
+}
+
+/// What one input turns into.
+enum Opened {
+    /// A single row: a text file's document, or any file-level reject.
+    Row(Box<Row>),
+    /// The row source of a JSONL/CSV file.
+    Records(Records),
+}
+
+fn open(input: InputFile, config: &IngestConfig) -> Opened {
+    if input.format == Format::Text {
+        return Opened::Row(Box::new(text_row(input, config)));
+    }
+    let decoded = match load_and_decode(&input, config) {
+        Ok((decoded, _, _)) => decoded,
+        Err(row) => return Opened::Row(row),
+    };
+    let info = FileInfo {
+        rel_path: input.rel_path,
+        doc_id: input.doc_id,
+        encoding: decoded.encoding.name(),
+        flags: decoded.flags,
+    };
+    if input.format == Format::Csv {
+        match CsvRows::new(info, decoded.text, config) {
+            Ok(rows) => Opened::Records(Records::Csv(Box::new(rows))),
+            Err(row) => Opened::Row(row),
+        }
+    } else {
+        Opened::Records(Records::Jsonl(JsonlRows::new(info, decoded.text)))
+    }
+}
