@@ -38,7 +38,14 @@ const COLUMNS: &[&str] = &[
 fn golden_documents() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("out");
-    newsflow_ok(&["run", "seeds", "tests/fixtures/mixed", "-o", dir.to_str().unwrap(), "-q"]);
+    newsflow_ok(&[
+        "run",
+        "seeds",
+        "tests/fixtures/mixed",
+        "-o",
+        dir.to_str().unwrap(),
+        "-q",
+    ]);
     let mut text = String::new();
     for batch in read_parquet(&dir.join("documents.parquet")) {
         text.push_str(&newsflow_core::testing::render_rows(&batch, COLUMNS));

@@ -12,10 +12,17 @@ fn pipe_of_subcommands_equals_run() {
         "set -e; \"$NF\" ingest seeds | \"$NF\" normalize | \"$NF\" tag | \"$NF\" export -q -o '{}'",
         pipe_dir.display()
     ));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let run = data_files(&run_dir);
     let pipe = data_files(&pipe_dir);
-    assert_eq!(run.keys().collect::<Vec<_>>(), pipe.keys().collect::<Vec<_>>());
+    assert_eq!(
+        run.keys().collect::<Vec<_>>(),
+        pipe.keys().collect::<Vec<_>>()
+    );
     for (name, bytes) in &run {
         assert!(bytes == &pipe[name], "{name} differs between run and pipe");
     }
@@ -29,9 +36,28 @@ fn intermediate_files_work_like_pipes() {
     let tagged = tmp.path().join("tagged.arrows");
     let dir = tmp.path().join("out");
     newsflow_ok(&["ingest", "seeds", "-o", raw.to_str().unwrap()]);
-    newsflow_ok(&["normalize", "-i", raw.to_str().unwrap(), "-o", norm.to_str().unwrap()]);
-    newsflow_ok(&["tag", "-i", norm.to_str().unwrap(), "-o", tagged.to_str().unwrap()]);
-    newsflow_ok(&["export", "-q", "-i", tagged.to_str().unwrap(), "-o", dir.to_str().unwrap()]);
+    newsflow_ok(&[
+        "normalize",
+        "-i",
+        raw.to_str().unwrap(),
+        "-o",
+        norm.to_str().unwrap(),
+    ]);
+    newsflow_ok(&[
+        "tag",
+        "-i",
+        norm.to_str().unwrap(),
+        "-o",
+        tagged.to_str().unwrap(),
+    ]);
+    newsflow_ok(&[
+        "export",
+        "-q",
+        "-i",
+        tagged.to_str().unwrap(),
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
     assert_eq!(manifest(&dir)["documents"], 5);
 }
 

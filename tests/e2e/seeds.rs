@@ -66,7 +66,10 @@ fn same_bytes_whatever_the_thread_count() {
         runs.push(data_files(&dir));
     }
     for run in &runs[1..] {
-        assert_eq!(run.keys().collect::<Vec<_>>(), runs[0].keys().collect::<Vec<_>>());
+        assert_eq!(
+            run.keys().collect::<Vec<_>>(),
+            runs[0].keys().collect::<Vec<_>>()
+        );
         for (name, bytes) in run {
             assert!(bytes == &runs[0][name], "{name} differs between runs");
         }

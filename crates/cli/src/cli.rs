@@ -53,29 +53,41 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the whole pipeline: ingest, the configured stages, export.
-    #[command(after_help = "Example:\n  newsflow run seeds/ -o out/ --threads 2 --tagger combined:model.bin")]
+    #[command(
+        after_help = "Example:\n  newsflow run seeds/ -o out/ --threads 2 --tagger combined:model.bin"
+    )]
     Run(RunArgs),
     /// Read inputs and write the ingest stream (Arrow IPC) to stdout or a file.
     #[command(after_help = "Example:\n  newsflow ingest seeds/ -o raw.arrows")]
     Ingest(IngestArgs),
     /// Run the normalization stage on an Arrow IPC stream.
-    #[command(after_help = "Example:\n  newsflow ingest seeds/ | newsflow normalize > normalized.arrows")]
+    #[command(
+        after_help = "Example:\n  newsflow ingest seeds/ | newsflow normalize > normalized.arrows"
+    )]
     Normalize(StreamArgs),
     /// Run the tagging stage on an Arrow IPC stream.
-    #[command(after_help = "Example:\n  newsflow normalize -i raw.arrows | newsflow tag --tagger linear:model.bin")]
+    #[command(
+        after_help = "Example:\n  newsflow normalize -i raw.arrows | newsflow tag --tagger linear:model.bin"
+    )]
     Tag(TagArgs),
     /// Run any registered stage (built-in or a [stage.NAME] entry) on a stream.
-    #[command(after_help = "Example:\n  newsflow --config pipeline.toml stage my_tagger -i normalized.arrows")]
+    #[command(
+        after_help = "Example:\n  newsflow --config pipeline.toml stage my_tagger -i normalized.arrows"
+    )]
     Stage(NamedStageArgs),
     /// Write the output files from a tagged Arrow IPC stream.
-    #[command(after_help = "Example:\n  newsflow ingest seeds/ | newsflow normalize | newsflow tag | newsflow export -o out/")]
+    #[command(
+        after_help = "Example:\n  newsflow ingest seeds/ | newsflow normalize | newsflow tag | newsflow export -o out/"
+    )]
     Export(ExportArgs),
     /// Print the data dictionary of the output files.
     Schema,
     /// List the built-in stages.
     Stages,
     /// Score an output directory against a gold file (seeds-gold.jsonl format).
-    #[command(after_help = "Example:\n  newsflow eval --gold tests/expected/seeds-gold.jsonl out/ --json")]
+    #[command(
+        after_help = "Example:\n  newsflow eval --gold tests/expected/seeds-gold.jsonl out/ --json"
+    )]
     Eval(EvalArgs),
     /// Generate a synthetic news corpus (deterministic) for benchmarks.
     #[command(after_help = "Example:\n  newsflow gen -o bench-corpus/ -n 20000 --seed 1")]

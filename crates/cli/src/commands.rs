@@ -25,7 +25,9 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Run(a) => {
             let mut cfg = LoadedConfig::load(g.config.as_deref())?;
             apply_ingest_flags(&mut cfg, &a.ingest);
-            let mut specs = a.stages.unwrap_or_else(|| cfg.config.pipeline.stages.clone());
+            let mut specs = a
+                .stages
+                .unwrap_or_else(|| cfg.config.pipeline.stages.clone());
             if let Some(tagger) = a.tagger {
                 swap_tagger(&mut specs, tagger);
             }
@@ -67,8 +69,14 @@ pub fn dispatch(cli: Cli) -> Result<()> {
 }
 
 fn apply_ingest_flags(cfg: &mut LoadedConfig, flags: &IngestFlags) {
-    cfg.config.ingest.include.extend(flags.include.iter().cloned());
-    cfg.config.ingest.exclude.extend(flags.exclude.iter().cloned());
+    cfg.config
+        .ingest
+        .include
+        .extend(flags.include.iter().cloned());
+    cfg.config
+        .ingest
+        .exclude
+        .extend(flags.exclude.iter().cloned());
 }
 
 /// Puts `tagger` where the pipeline has a tagger, or appends it.
@@ -88,7 +96,10 @@ fn plan(cfg: &LoadedConfig, inputs: &[PathBuf]) -> Result<(Ingest, Vec<InputFile
     Ok((ingest, files))
 }
 
-fn ingest_source<'a>(ingest: &'a Ingest, files: &'a [InputFile]) -> impl Fn() -> Result<BatchIter<'a>> {
+fn ingest_source<'a>(
+    ingest: &'a Ingest,
+    files: &'a [InputFile],
+) -> impl Fn() -> Result<BatchIter<'a>> {
     move || {
         let iter = ingest
             .batches(files.to_vec())
@@ -97,7 +108,13 @@ fn ingest_source<'a>(ingest: &'a Ingest, files: &'a [InputFile]) -> impl Fn() ->
     }
 }
 
-fn run(g: &Global, cfg: &LoadedConfig, specs: &[String], inputs: &[PathBuf], out: &Path) -> Result<()> {
+fn run(
+    g: &Global,
+    cfg: &LoadedConfig,
+    specs: &[String],
+    inputs: &[PathBuf],
+    out: &Path,
+) -> Result<()> {
     let started = Instant::now();
     let (ingest, files) = plan(cfg, inputs)?;
     tracing::info!(inputs = files.len(), "planned");
@@ -254,7 +271,8 @@ impl StreamIn {
                 _spill: None,
             }),
             None if rereadable => {
-                let mut spill = tempfile::NamedTempFile::new().context("cannot create a spill file")?;
+                let mut spill =
+                    tempfile::NamedTempFile::new().context("cannot create a spill file")?;
                 std::io::copy(&mut std::io::stdin().lock(), spill.as_file_mut())
                     .context("cannot read stdin")?;
                 Ok(StreamIn {
@@ -271,9 +289,9 @@ impl StreamIn {
 
     fn open_stream(&self, stage: &str) -> Result<(SchemaRef, BatchIter<'static>)> {
         let reader: Box<dyn std::io::Read + Send> = match &self.path {
-            Some(p) => Box::new(
-                File::open(p).with_context(|| format!("cannot open {}", p.display()))?,
-            ),
+            Some(p) => {
+                Box::new(File::open(p).with_context(|| format!("cannot open {}", p.display()))?)
+            }
             None => Box::new(std::io::stdin()),
         };
         let stream = read_stream(stage, reader)?;
@@ -308,7 +326,9 @@ fn stage_stream(g: &Global, specs: &[String], args: &StreamArgs) -> Result<()> {
     let (target, out) = StreamOut::open(args.output.as_deref())?;
     let mut writer = IpcWriter::new(&label, out, &out_schema)?;
     let spill_dir = std::env::temp_dir();
-    runner.execute(&source, &in_schema, &spill_dir, &mut |b| Ok(writer.write(&b)?))?;
+    runner.execute(&source, &in_schema, &spill_dir, &mut |b| {
+        Ok(writer.write(&b)?)
+    })?;
     writer.finish()?.flush()?;
     target.commit()
 }

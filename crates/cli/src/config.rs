@@ -12,6 +12,7 @@ use newsflow_export::ExportConfig;
 use newsflow_ingest::IngestConfig;
 use newsflow_normalize::NormalizeConfig;
 use newsflow_tag::KeywordConfig;
+use newsflow_tag::combined::CombineMode;
 
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -25,6 +26,8 @@ pub struct PipelineConfig {
     pub normalize: NormalizeConfig,
     /// Keyword tagger settings.
     pub tag: KeywordConfig,
+    /// Linear and combined tagger settings.
+    pub linear: LinearSection,
     /// Export settings.
     pub export: ExportConfig,
     /// External stages by name.
@@ -44,6 +47,29 @@ impl Default for PipelineSection {
     fn default() -> Self {
         PipelineSection {
             stages: vec!["normalize".into(), "tag".into()],
+        }
+    }
+}
+
+/// The `[linear]` section: settings of the `linear:MODEL` and
+/// `combined:MODEL` taggers (the model path comes with the stage name).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LinearSection {
+    /// Probability a topic needs to be tagged by the linear model.
+    pub threshold: f32,
+    /// How `combined` joins the taggers: `union` or `blend`.
+    pub mode: CombineMode,
+    /// Share of the keyword confidence in `blend` mode, 0 to 1.
+    pub keyword_weight: f32,
+}
+
+impl Default for LinearSection {
+    fn default() -> Self {
+        LinearSection {
+            threshold: 0.5,
+            mode: CombineMode::Union,
+            keyword_weight: 0.5,
         }
     }
 }
@@ -107,12 +133,7 @@ impl LoadedConfig {
                 .span()
                 .map(|s| text[..s.start].matches('\n').count() + 1)
                 .unwrap_or(0);
-            anyhow::anyhow!(
-                "{}:{}: {}",
-                path.display(),
-                line,
-                e.message().trim_end()
-            )
+            anyhow::anyhow!("{}:{}: {}", path.display(), line, e.message().trim_end())
         };
         let config: PipelineConfig = toml::from_str(text).map_err(located)?;
         let raw: toml::Table = toml::from_str(text).map_err(located)?;
@@ -146,12 +167,9 @@ mod tests {
 
     #[test]
     fn wrong_type_names_file_and_line() {
-        let err = LoadedConfig::parse(
-            "[stage.x]\ncommand = \"python\"\n",
-            Path::new("dir/p.toml"),
-        )
-        .unwrap_err()
-        .to_string();
+        let err = LoadedConfig::parse("[stage.x]\ncommand = \"python\"\n", Path::new("dir/p.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("dir/p.toml:2:"), "{err}");
     }
 

@@ -6,9 +6,9 @@ mod cli;
 mod commands;
 mod config;
 mod external;
-mod synth;
 mod registry;
 mod runner;
+mod synth;
 
 use std::process::ExitCode;
 
@@ -28,7 +28,11 @@ fn main() -> ExitCode {
     let args = match cli::Cli::try_parse() {
         Ok(args) => args,
         Err(e) => {
-            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use newsflow_core::{Stage, schema};
 use newsflow_normalize::Normalizer;
 use newsflow_tag::CombinedTagger;
-use newsflow_tag::linear::{LinearModel, LinearTagger};
+use newsflow_tag::linear::{LinearConfig, LinearTagger};
 
 use crate::config::LoadedConfig;
 use crate::external::ExternalStage;
@@ -25,14 +25,6 @@ pub enum Built {
 }
 
 impl Built {
-    /// The stage's name.
-    pub fn name(&self) -> &str {
-        match self {
-            Built::Normalize(n) => n.name(),
-            Built::Stage(s) => s.name(),
-        }
-    }
-
     /// The stage as a plain [`Stage`].
     pub fn as_stage(&self) -> &dyn Stage {
         match self {
@@ -101,21 +93,31 @@ fn keyword(cfg: &LoadedConfig) -> Result<newsflow_tag::KeywordTagger> {
     tag.build().context("cannot build stage `tag`")
 }
 
-fn linear_model(arg: Option<&str>) -> Result<LinearModel> {
-    let path = arg.ok_or_else(|| anyhow!("stage `linear` needs a model: linear:PATH"))?;
-    LinearModel::load(Path::new(path)).with_context(|| format!("cannot load model {path}"))
+fn linear(cfg: &LoadedConfig, arg: Option<&str>) -> Result<LinearTagger> {
+    let model = arg.ok_or_else(|| anyhow!("the linear tagger needs a model: linear:PATH"))?;
+    let settings = LinearConfig {
+        model: PathBuf::from(model),
+        threshold: cfg.config.linear.threshold,
+    };
+    settings
+        .build()
+        .with_context(|| format!("cannot build the linear tagger from {model}"))
 }
 
-fn build_linear(_: &LoadedConfig, arg: Option<&str>) -> Result<Built> {
-    Ok(Built::Stage(Box::new(LinearTagger::new(linear_model(arg)?))))
+fn build_linear(cfg: &LoadedConfig, arg: Option<&str>) -> Result<Built> {
+    Ok(Built::Stage(Box::new(linear(cfg, arg)?)))
 }
 
 fn build_combined(cfg: &LoadedConfig, arg: Option<&str>) -> Result<Built> {
-    let linear = LinearTagger::new(linear_model(arg)?);
-    Ok(Built::Stage(Box::new(CombinedTagger::new(
+    let section = &cfg.config.linear;
+    let tagger = CombinedTagger::new(
         keyword(cfg)?,
-        linear,
-    ))))
+        linear(cfg, arg)?,
+        section.mode,
+        section.keyword_weight,
+    )
+    .context("cannot build stage `combined`")?;
+    Ok(Built::Stage(Box::new(tagger)))
 }
 
 /// Columns a stage named by `replaces` must add.

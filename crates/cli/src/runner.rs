@@ -132,7 +132,10 @@ impl Runner {
         // Pass 2: stages up to normalize, into a spill file.
         let head = 0..at + 1;
         let head_schemas = self.schemas(input, head.clone())?;
-        let spill_schema = head_schemas.last().cloned().unwrap_or_else(|| input.clone());
+        let spill_schema = head_schemas
+            .last()
+            .cloned()
+            .unwrap_or_else(|| input.clone());
         let spill = tempfile::Builder::new()
             .prefix(".newsflow-spill-")
             .tempfile_in(spill_dir)

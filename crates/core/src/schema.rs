@@ -426,14 +426,59 @@ pub const STREAM_ONLY: &[&str] = &[
     col::TOPIC_EVIDENCE,
 ];
 
-/// Columns of `documents.parquet` / `documents.csv`, in file order.
+/// Columns of `documents.parquet` / `documents.csv`, in file order: the
+/// contract's columns in the contract's order, then newsflow's extensions.
 pub fn documents_columns() -> Vec<Column> {
-    ingest_columns()
+    const ORDER: &[&str] = &[
+        col::DOC_ID,
+        col::SOURCE_PATH,
+        col::CONTENT_HASH,
+        col::ENCODING,
+        col::TITLE,
+        col::LEDE,
+        col::BODY,
+        col::HEADINGS,
+        col::DATE_TEXT,
+        col::PUBLISHED_YEAR,
+        col::PUBLISHED_MONTH,
+        col::PUBLISHED_DAY,
+        col::PUBLISHED_TIME,
+        col::DATE_PRECISION,
+        col::DATELINE_PLACE,
+        col::SOURCE,
+        col::AUTHOR,
+        col::SPEAKER,
+        col::LANGUAGE,
+        col::LANGUAGE_CONFIDENCE,
+        col::PERSONS,
+        col::COUNTRIES,
+        col::ORGS,
+        col::PLACES,
+        col::TOPICS,
+        col::TOPIC_SCORES,
+        col::DUP_CLUSTER,
+        col::DUP_KIND,
+        col::FLAGS,
+        // extensions
+        col::BYTES,
+        col::META_PUBLISHED,
+        col::META_URL,
+        col::META_SOURCE,
+        col::NOISE_REMOVED,
+        col::NOISE_RULES,
+        col::PROVENANCE,
+    ];
+    let all: Vec<Column> = ingest_columns()
         .into_iter()
         .chain(normalize_columns())
         .chain(tag_columns())
-        .filter(|c| !STREAM_ONLY.contains(&c.name))
-        .collect()
+        .collect();
+    let documents: Vec<Column> = ORDER
+        .iter()
+        .filter_map(|name| all.iter().find(|c| c.name == *name).cloned())
+        .collect();
+    debug_assert_eq!(documents.len(), all.len() - STREAM_ONLY.len());
+    documents
 }
 
 /// Schema of `documents.parquet`.
@@ -639,10 +684,10 @@ mod tests {
             "dup_kind",
             "flags",
         ];
-        // Every contract column is present; extensions may sit between them.
-        for name in expected {
-            assert!(names.contains(&name), "missing contract column {name}");
-        }
+        // The contract's columns come first, in its order; extensions follow.
+        assert_eq!(&names[..expected.len()], &expected[..]);
+        let all = ingest_columns().len() + normalize_columns().len() + tag_columns().len();
+        assert_eq!(names.len(), all - STREAM_ONLY.len(), "a column is missing");
         for c in STREAM_ONLY {
             assert!(
                 !names.contains(c),

@@ -150,8 +150,11 @@ mod tests {
 
     #[test]
     fn conform_relabels_list_items_and_drops_extras() {
-        let mut b = ListBuilder::new(StringBuilder::new())
-            .with_field(Arc::new(Field::new("element", DataType::Utf8, false)));
+        let mut b = ListBuilder::new(StringBuilder::new()).with_field(Arc::new(Field::new(
+            "element",
+            DataType::Utf8,
+            false,
+        )));
         b.values().append_value("x");
         b.append(true);
         let list: ArrayRef = Arc::new(b.finish());
@@ -180,7 +183,11 @@ mod tests {
     #[test]
     fn conform_rejects_a_different_type() {
         let input = RecordBatch::try_new(
-            Arc::new(Schema::new(vec![Field::new("topics", DataType::Int32, true)])),
+            Arc::new(Schema::new(vec![Field::new(
+                "topics",
+                DataType::Int32,
+                true,
+            )])),
             vec![Arc::new(Int32Array::from(vec![1])) as ArrayRef],
         )
         .unwrap();

@@ -388,47 +388,56 @@ impl TermMatcher {
         self.patterns == 0
     }
 
-    fn step(&self, node: usize, token: &Token) -> Option<usize> {
+    /// Pushes every node reachable from `node` by `token`: through each
+    /// stem of the word and each prefix edge it satisfies.
+    fn successors(&self, node: usize, token: &Token, out: &mut Vec<usize>) {
         let n = &self.nodes[node];
-        let lookup = |stem: &str| {
-            n.exact
-                .get(stem)
-                .and_then(|edges| edges.iter().find(|(rule, _)| rule.accepts(token)))
-                .map(|&(_, next)| next)
-        };
-        let mut found = None;
         for_each_text_stem(&token.key, |stem| {
-            if found.is_none() {
-                found = lookup(stem);
+            if let Some(edges) = n.exact.get(stem) {
+                out.extend(
+                    edges
+                        .iter()
+                        .filter(|(rule, _)| rule.accepts(token))
+                        .map(|&(_, next)| next),
+                );
             }
         });
-        found.or_else(|| {
+        out.extend(
             n.prefix
                 .iter()
-                .find(|(k, rule, _)| token.key.starts_with(k.as_str()) && rule.accepts(token))
-                .map(|&(_, _, next)| next)
-        })
+                .filter(|(k, rule, _)| token.key.starts_with(k.as_str()) && rule.accepts(token))
+                .map(|&(_, _, next)| next),
+        );
     }
 
     /// Finds leftmost-longest, non-overlapping matches over `tokens`.
+    ///
+    /// From each start token every branch the words allow is followed at
+    /// once (two patterns may share a stem at the same position, or an exact
+    /// word and a prefix pattern may both fit), and the longest accepted
+    /// path wins; among paths of the same length, the earliest added.
     pub fn find<'m>(&'m self, tokens: &[Token]) -> Vec<TermMatch<'m>> {
         let mut out = Vec::new();
+        let mut active = Vec::new();
+        let mut next = Vec::new();
         let mut i = 0;
         while i < tokens.len() {
-            let mut node = 0;
+            active.clear();
+            active.push(0);
             let mut best: Option<(usize, usize)> = None;
             let mut j = i;
-            while j < tokens.len() {
-                match self.step(node, &tokens[j]) {
-                    Some(next) => {
-                        node = next;
-                        j += 1;
-                        if !self.nodes[node].ids.is_empty() {
-                            best = Some((j, node));
-                        }
-                    }
-                    None => break,
+            while j < tokens.len() && !active.is_empty() {
+                next.clear();
+                for &node in &active {
+                    self.successors(node, &tokens[j], &mut next);
                 }
+                next.sort_unstable();
+                next.dedup();
+                j += 1;
+                if let Some(&node) = next.iter().find(|&&n| !self.nodes[n].ids.is_empty()) {
+                    best = Some((j, node));
+                }
+                std::mem::swap(&mut active, &mut next);
             }
             match best {
                 Some((end, node)) => {
@@ -523,6 +532,18 @@ mod tests {
             (&["Королёв"], "Королев", &[(0, "Королев")]),
             // prefix patterns
             (&["sanction*"], "new sanctions", &[(0, "sanctions")]),
+            // an exact word does not hide a prefix pattern at the same place
+            (
+                &["missile", "missile defen*"],
+                "missile defences and a missile",
+                &[(1, "missile defences"), (0, "missile")],
+            ),
+            // two phrases whose first words share a stem both match
+            (
+                &["ядерное оружие", "ядерная программа"],
+                "ядерной программы и ядерного оружия",
+                &[(1, "ядерной программы"), (0, "ядерного оружия")],
+            ),
         ];
         for (patterns, text, expected) in cases {
             let got = matches(patterns, text);

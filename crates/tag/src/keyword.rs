@@ -1,0 +1,649 @@
+//! The keyword taxonomy tagger (the default tagger).
+//!
+//! # Scoring model
+//!
+//! Title, lede and body are tokenized and matched against every taxonomy
+//! term in one pass each, then split into sentences
+//! ([`crate::sentences`]). Every hit has the weight of its term.
+//!
+//! 1. **Lists.** Hits that follow each other in a sentence separated only by
+//!    commas, semicolons or conjunctions (`and`, `or`, `as well as`, `и`,
+//!    `или`, `а также`) plus at most [`KeywordConfig::list_max_gap_words`]
+//!    other words form an enumeration. Only hits of terms weighing at least
+//!    [`KeywordConfig::list_term_weight`] make their topic count towards a
+//!    list. An enumeration naming at least
+//!    [`KeywordConfig::list_min_topics`] distinct topics is a list (`the
+//!    Korean Peninsula, territorial disputes, terrorism, drug traffic, piracy
+//!    and disasters`), and so is every hit of a short sentence crowded with
+//!    topics (at least [`KeywordConfig::crowded_topics`] of them, with fewer
+//!    than [`KeywordConfig::crowded_words_per_topic`] words per topic). A
+//!    listed hit counts `weight × list_factor`.
+//! 2. **Sentences.** Per topic and sentence, the hit weights are summed and
+//!    capped at [`KeywordConfig::sentence_cap`], so repeating a term inside
+//!    one sentence adds little and a topic carried by several sentences
+//!    scores more than one mentioned once.
+//! 3. **Location.** The capped sentence sum is multiplied by the topic's
+//!    location factor (taxonomy `[location]`: title 2.0, lede 1.5, body 1.0
+//!    in the built-in file).
+//! 4. **Score and decision.** A topic's score is the sum over its sentences.
+//!    It is tagged when the score reaches [`KeywordConfig::threshold`] and,
+//!    with [`KeywordConfig::require_substantive`], at least one of its hits
+//!    is not listed.
+//!
+//! With the defaults (threshold 2, cap 3, list factor 0.25, enumerations of
+//! 3 topics with gaps of up to 4 words, crowded sentences of 5 topics with
+//! under 6 words each) a strong term (weight 2 or 3) in one ordinary body
+//! sentence is enough; a medium term (weight 1) needs a second sentence or
+//! the title; a weak term (0.5) needs four sentences; and a topic named only
+//! in lists is never tagged.
+//!
+//! Evidence rows are written for body hits only, with character offsets
+//! into `body`; title and lede hits count for the score but have no offsets
+//! in `body` to point at.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::PathBuf;
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use newsflow_core::Stage;
+use newsflow_core::text::{Token, tokenize};
+use serde::{Deserialize, Serialize};
+
+use crate::columns;
+use crate::error::{Result, TagError};
+use crate::sentences;
+use crate::taxonomy::{Location, Taxonomy};
+use crate::{DocText, Evidence, Tagging, TopicScore};
+
+/// Configuration of the keyword tagger; every field has a documented
+/// default, so an empty config table is valid.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeywordConfig {
+    /// Taxonomy file; `None` uses the built-in `data/taxonomy.toml`.
+    pub taxonomy: Option<PathBuf>,
+    /// Score a topic needs to be tagged. Default 2.0.
+    pub threshold: f32,
+    /// Most one sentence contributes to a topic before the location factor.
+    /// Default 3.0.
+    pub sentence_cap: f32,
+    /// Multiplier of a listed hit, 0 to 1. Default 0.25.
+    pub list_factor: f32,
+    /// Distinct topics an enumeration must name to be a list. Default 3.
+    pub list_min_topics: usize,
+    /// Words (besides separators) allowed between two enumerated hits.
+    /// Default 4.
+    pub list_max_gap_words: usize,
+    /// A sentence naming this many distinct topics or more, with fewer than
+    /// [`KeywordConfig::crowded_words_per_topic`] words per topic, is a list
+    /// as a whole; 0 turns the rule off. Default 5.
+    pub crowded_topics: usize,
+    /// See [`KeywordConfig::crowded_topics`]. Default 6.
+    pub crowded_words_per_topic: usize,
+    /// Only hits of terms weighing at least this much make their topic
+    /// count towards a list, so weak incidental words (`meeting`) do not
+    /// turn a sentence into one. Default 1.0.
+    pub list_term_weight: f32,
+    /// Tag a topic only if at least one of its hits is outside a list.
+    /// Default true.
+    pub require_substantive: bool,
+}
+
+impl Default for KeywordConfig {
+    fn default() -> Self {
+        KeywordConfig {
+            taxonomy: None,
+            threshold: 2.0,
+            sentence_cap: 3.0,
+            list_factor: 0.25,
+            list_min_topics: 3,
+            list_max_gap_words: 4,
+            crowded_topics: 5,
+            crowded_words_per_topic: 6,
+            list_term_weight: 1.0,
+            require_substantive: true,
+        }
+    }
+}
+
+impl KeywordConfig {
+    /// Loads the taxonomy and builds the tagger.
+    pub fn build(&self) -> Result<KeywordTagger> {
+        let taxonomy = match &self.taxonomy {
+            Some(path) => Taxonomy::load(path)?,
+            None => Taxonomy::builtin()?,
+        };
+        KeywordTagger::new(taxonomy, self)
+    }
+
+    fn validate(&self) -> Result<()> {
+        let positive = |setting, value: f32| {
+            if value.is_finite() && value > 0.0 {
+                Ok(())
+            } else {
+                Err(TagError::Setting {
+                    setting,
+                    value: value.into(),
+                    expected: "a finite number above 0",
+                })
+            }
+        };
+        positive("threshold", self.threshold)?;
+        positive("sentence_cap", self.sentence_cap)?;
+        positive("list_term_weight", self.list_term_weight)?;
+        if !(0.0..=1.0).contains(&self.list_factor) {
+            return Err(TagError::Setting {
+                setting: "list_factor",
+                value: self.list_factor.into(),
+                expected: "a number from 0 to 1",
+            });
+        }
+        if self.list_min_topics < 2 {
+            return Err(TagError::Setting {
+                setting: "list_min_topics",
+                value: self.list_min_topics as f64,
+                expected: "at least 2",
+            });
+        }
+        if self.crowded_topics == 1 {
+            return Err(TagError::Setting {
+                setting: "crowded_topics",
+                value: 1.0,
+                expected: "0 (off) or at least 2",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// How one topic fared in one document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopicDetail {
+    /// Topic id.
+    pub topic: String,
+    /// Score (see the module docs).
+    pub score: f32,
+    /// Hits in title, lede and body.
+    pub hits: u32,
+    /// Hits that were part of a list.
+    pub listed_hits: u32,
+    /// Distinct sentences (title, lede and body) carrying the topic.
+    pub sentences: u32,
+    /// At least one hit is outside a list.
+    pub substantive: bool,
+    /// The topic is tagged.
+    pub tagged: bool,
+}
+
+/// The keyword tagger's full reasoning for one document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Analysis {
+    /// Every topic with a hit, best first.
+    pub topics: Vec<TopicDetail>,
+    /// Body hits, in text order.
+    pub evidence: Vec<Evidence>,
+}
+
+impl Analysis {
+    /// The tagger output: tagged topics, scores and evidence.
+    pub fn into_tagging(self) -> Tagging {
+        Tagging {
+            topics: self
+                .topics
+                .iter()
+                .filter(|t| t.tagged)
+                .map(|t| t.topic.clone())
+                .collect(),
+            scores: self
+                .topics
+                .into_iter()
+                .map(|t| TopicScore {
+                    topic: t.topic,
+                    score: t.score,
+                    hits: t.hits,
+                })
+                .collect(),
+            evidence: self.evidence,
+        }
+    }
+}
+
+/// Tags documents with the topics of a keyword taxonomy. Stage name `tag`.
+#[derive(Debug)]
+pub struct KeywordTagger {
+    taxonomy: Taxonomy,
+    config: KeywordConfig,
+}
+
+/// One term hit placed in its sentence.
+#[derive(Debug)]
+struct Item {
+    topics: Vec<(usize, usize)>,
+    tokens: Range<usize>,
+    bytes: Range<usize>,
+    chars: Range<usize>,
+    listed: bool,
+}
+
+/// Per topic and sentence: summed weight and hits outside lists.
+#[derive(Debug, Default, Clone, Copy)]
+struct SentenceSum {
+    raw: f32,
+    plain_hits: u32,
+}
+
+/// Words that join the items of an enumeration.
+const CONJUNCTIONS: &[&str] = &[
+    "and",
+    "or",
+    "nor",
+    "as",
+    "well",
+    "also",
+    "plus",
+    "и",
+    "или",
+    "либо",
+    "а",
+    "также",
+    "ни",
+];
+
+impl KeywordTagger {
+    /// A tagger over `taxonomy` with the scoring settings of `config` (its
+    /// `taxonomy` path is ignored).
+    pub fn new(taxonomy: Taxonomy, config: &KeywordConfig) -> Result<Self> {
+        config.validate()?;
+        Ok(KeywordTagger {
+            taxonomy,
+            config: config.clone(),
+        })
+    }
+
+    /// The taxonomy in use.
+    pub fn taxonomy(&self) -> &Taxonomy {
+        &self.taxonomy
+    }
+
+    /// The settings in use.
+    pub fn config(&self) -> &KeywordConfig {
+        &self.config
+    }
+
+    /// Tags one document.
+    pub fn tag(&self, doc: &DocText<'_>) -> Tagging {
+        self.analyze(doc).into_tagging()
+    }
+
+    /// Scores one document and explains every topic's score.
+    pub fn analyze(&self, doc: &DocText<'_>) -> Analysis {
+        let topics = self.taxonomy.topics();
+        let terms = self.taxonomy.terms();
+        let mut sums: BTreeMap<(usize, Location, usize), SentenceSum> = BTreeMap::new();
+        let mut hits = vec![0u32; topics.len()];
+        let mut listed = vec![0u32; topics.len()];
+        let mut evidence = Vec::new();
+        let fields = [
+            (Location::Title, doc.title),
+            (Location::Lede, doc.lede),
+            (Location::Body, Some(doc.body)),
+        ];
+        for (location, text) in fields {
+            let Some(text) = text else { continue };
+            let tokens = tokenize(text);
+            let found = self.taxonomy.find(&tokens);
+            if found.is_empty() {
+                continue;
+            }
+            let spans = sentences::split(text);
+            let mut by_sentence: BTreeMap<usize, Vec<Item>> = BTreeMap::new();
+            for hit in found {
+                let sentence = spans
+                    .partition_point(|r| r.start <= hit.bytes.start)
+                    .saturating_sub(1);
+                by_sentence.entry(sentence).or_default().push(Item {
+                    topics: hit.topics,
+                    tokens: hit.tokens,
+                    bytes: hit.bytes,
+                    chars: hit.chars,
+                    listed: false,
+                });
+            }
+            for (sentence, items) in &mut by_sentence {
+                let span = &spans[*sentence];
+                let words = tokens.partition_point(|t| t.start_byte < span.end)
+                    - tokens.partition_point(|t| t.start_byte < span.start);
+                self.mark_lists(text, &tokens, words, items);
+                for item in items.iter() {
+                    for &(topic, term) in &item.topics {
+                        let factor = if item.listed {
+                            self.config.list_factor
+                        } else {
+                            1.0
+                        };
+                        let weight = terms[term].weight * factor;
+                        let sum = sums.entry((topic, location, *sentence)).or_default();
+                        sum.raw += weight;
+                        hits[topic] += 1;
+                        if item.listed {
+                            listed[topic] += 1;
+                        } else {
+                            sum.plain_hits += 1;
+                        }
+                        if location == Location::Body {
+                            evidence.push(Evidence {
+                                topic: topics[topic].id.clone(),
+                                term: terms[term].text.clone(),
+                                start: to_u32(item.chars.start),
+                                end: to_u32(item.chars.end),
+                                weight: weight * topics[topic].body_factor,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        let mut details: Vec<(usize, TopicDetail)> = Vec::new();
+        for ((topic, location, _), sum) in &sums {
+            let contribution =
+                topics[*topic].factor(*location) * sum.raw.min(self.config.sentence_cap);
+            let index = match details.iter().position(|(t, _)| t == topic) {
+                Some(i) => i,
+                None => {
+                    details.push((
+                        *topic,
+                        TopicDetail {
+                            topic: topics[*topic].id.clone(),
+                            score: 0.0,
+                            hits: hits[*topic],
+                            listed_hits: listed[*topic],
+                            sentences: 0,
+                            substantive: false,
+                            tagged: false,
+                        },
+                    ));
+                    details.len() - 1
+                }
+            };
+            let detail = &mut details[index].1;
+            detail.score += contribution;
+            detail.sentences += 1;
+            detail.substantive |= sum.plain_hits > 0;
+        }
+        for (_, d) in &mut details {
+            d.tagged = d.score >= self.config.threshold
+                && (d.substantive || !self.config.require_substantive);
+        }
+        // Best first; ties keep taxonomy order (details are in topic order).
+        details.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.cmp(&b.0)));
+        Analysis {
+            topics: details.into_iter().map(|(_, d)| d).collect(),
+            evidence,
+        }
+    }
+
+    /// Marks the hits of one sentence (of `words` words) that belong to a
+    /// list.
+    fn mark_lists(&self, text: &str, tokens: &[Token], words: usize, items: &mut [Item]) {
+        let terms = self.taxonomy.terms();
+        let distinct = |items: &[Item]| {
+            let mut seen: Vec<usize> = items
+                .iter()
+                .flat_map(|i| i.topics.iter())
+                .filter(|&&(_, term)| terms[term].weight >= self.config.list_term_weight)
+                .map(|&(topic, _)| topic)
+                .collect();
+            seen.sort_unstable();
+            seen.dedup();
+            seen.len()
+        };
+        let topics = distinct(items);
+        let crowded = self.config.crowded_topics;
+        if crowded > 0 && topics >= crowded && words < topics * self.config.crowded_words_per_topic
+        {
+            items.iter_mut().for_each(|i| i.listed = true);
+            return;
+        }
+        let mut run_start = 0;
+        for i in 1..=items.len() {
+            let continues =
+                i < items.len() && self.enumerates(text, tokens, &items[i - 1], &items[i]);
+            if !continues {
+                if distinct(&items[run_start..i]) >= self.config.list_min_topics {
+                    items[run_start..i].iter_mut().for_each(|i| i.listed = true);
+                }
+                run_start = i;
+            }
+        }
+    }
+
+    /// True when the text between two hits only separates enumerated items.
+    fn enumerates(&self, text: &str, tokens: &[Token], a: &Item, b: &Item) -> bool {
+        let gap = &text[a.bytes.end..b.bytes.start];
+        let words = &tokens[a.tokens.end..b.tokens.start];
+        let conjunction = |t: &&Token| CONJUNCTIONS.contains(&t.key.as_str());
+        let separated = gap.contains([',', ';']) || words.iter().any(|t| conjunction(&t));
+        let other_words = words.iter().filter(|t| !conjunction(t)).count();
+        separated && other_words <= self.config.list_max_gap_words
+    }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl Stage for KeywordTagger {
+    fn name(&self) -> &str {
+        "tag"
+    }
+
+    fn output_schema(&self, input: &SchemaRef) -> newsflow_core::Result<SchemaRef> {
+        Ok(columns::output_schema(input))
+    }
+
+    fn process(&self, batch: RecordBatch) -> newsflow_core::Result<RecordBatch> {
+        columns::tag_batch(self.name(), &batch, |doc| self.tag(doc))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TAXONOMY: &str = r#"
+[[topic]]
+id = "korean_peninsula"
+[[topic.terms]]
+weight = 2.0
+words = ["Korean Peninsula", "North Korea"]
+
+[[topic]]
+id = "territorial_dispute"
+[[topic.terms]]
+weight = 2.0
+words = ["territorial dispute"]
+
+[[topic]]
+id = "terrorism"
+[[topic.terms]]
+weight = 2.0
+words = ["terrorism"]
+[[topic.terms]]
+weight = 0.5
+words = ["extremist"]
+
+[[topic]]
+id = "drug_trafficking"
+[[topic.terms]]
+weight = 2.0
+words = ["drug traffic"]
+
+[[topic]]
+id = "economic_cooperation"
+[[topic.terms]]
+weight = 1.0
+words = ["trade"]
+"#;
+
+    fn tagger() -> KeywordTagger {
+        let taxonomy = Taxonomy::parse(TAXONOMY, "test.toml").unwrap();
+        KeywordTagger::new(taxonomy, &KeywordConfig::default()).unwrap()
+    }
+
+    fn topics(title: Option<&str>, body: &str) -> Vec<String> {
+        tagger()
+            .tag(&DocText {
+                title,
+                lede: None,
+                body,
+            })
+            .topics
+    }
+
+    #[test]
+    fn table() {
+        let cases: &[(Option<&str>, &str, &[&str])] = &[
+            // one strong term in an ordinary sentence is substantive
+            (None, "Talks focused on North Korea.", &["korean_peninsula"]),
+            // a medium term once is not enough ...
+            (None, "They mentioned trade.", &[]),
+            // ... but twice in separate sentences is
+            (
+                None,
+                "Trade grew. Trade will grow.",
+                &["economic_cooperation"],
+            ),
+            // ... and so is once in the title (factor 2)
+            (
+                Some("Trade talks"),
+                "Nothing else.",
+                &["economic_cooperation"],
+            ),
+            // two hits in one sentence add up (to at most the cap)
+            (
+                None,
+                "Trade, trade, trade and trade.",
+                &["economic_cooperation"],
+            ),
+            // an enumeration of three topics is a list
+            (
+                None,
+                "Among the problems are the Korean Peninsula, territorial disputes, \
+                 terrorism and drug traffic.",
+                &[],
+            ),
+            // a listed topic that is also discussed on its own counts
+            (
+                None,
+                "Among the problems are the Korean Peninsula, territorial disputes, \
+                 terrorism and drug traffic. Terrorism was the main subject.",
+                &["terrorism"],
+            ),
+            // two topics joined by `and` are not a list
+            (
+                None,
+                "They discussed the dangers of terrorism and drug traffic.",
+                &["terrorism", "drug_trafficking"],
+            ),
+            // far-apart hits are not an enumeration
+            (
+                None,
+                "The territorial dispute has long poisoned relations, officials say, \
+                 while the threat from North Korea grows and the fight against terrorism \
+                 continues.",
+                &["korean_peninsula", "territorial_dispute", "terrorism"],
+            ),
+            // weak terms need many sentences
+            (None, "An extremist spoke. Another extremist.", &[]),
+        ];
+        for (title, body, expected) in cases {
+            assert_eq!(topics(*title, body), *expected, "body {body:?}");
+        }
+    }
+
+    #[test]
+    fn scores_and_evidence() {
+        let body = "Trade grew.\nThe Korean Peninsula, trade.";
+        let analysis = tagger().analyze(&DocText {
+            title: None,
+            lede: None,
+            body,
+        });
+        let korean = &analysis.topics[0];
+        assert_eq!(
+            (korean.topic.as_str(), korean.score, korean.hits),
+            ("korean_peninsula", 2.0, 1)
+        );
+        let trade = &analysis.topics[1];
+        assert_eq!((trade.score, trade.hits, trade.sentences), (2.0, 2, 2));
+        let spans: Vec<_> = analysis
+            .evidence
+            .iter()
+            .map(|e| (e.topic.as_str(), e.term.as_str(), e.start, e.end))
+            .collect();
+        assert_eq!(
+            spans,
+            vec![
+                ("economic_cooperation", "trade", 0, 5),
+                ("korean_peninsula", "Korean Peninsula", 16, 32),
+                ("economic_cooperation", "trade", 34, 39),
+            ]
+        );
+    }
+
+    #[test]
+    fn settings_are_checked() {
+        let cases: &[(KeywordConfig, &str)] = &[
+            (
+                KeywordConfig {
+                    threshold: 0.0,
+                    ..KeywordConfig::default()
+                },
+                "setting `threshold` = 0 is invalid",
+            ),
+            (
+                KeywordConfig {
+                    list_factor: 1.5,
+                    ..KeywordConfig::default()
+                },
+                "setting `list_factor` = 1.5 is invalid",
+            ),
+            (
+                KeywordConfig {
+                    list_min_topics: 1,
+                    ..KeywordConfig::default()
+                },
+                "setting `list_min_topics` = 1 is invalid",
+            ),
+            (
+                KeywordConfig {
+                    crowded_topics: 1,
+                    ..KeywordConfig::default()
+                },
+                "setting `crowded_topics` = 1 is invalid",
+            ),
+        ];
+        for (config, expected) in cases {
+            let taxonomy = Taxonomy::parse(TAXONOMY, "test.toml").unwrap();
+            let err = KeywordTagger::new(taxonomy, config)
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with(expected), "{err}");
+        }
+    }
+
+    #[test]
+    fn config_parses_with_defaults_and_rejects_unknown_keys() {
+        let config: KeywordConfig = toml::from_str("threshold = 3.0").unwrap();
+        assert_eq!(
+            config,
+            KeywordConfig {
+                threshold: 3.0,
+                ..KeywordConfig::default()
+            }
+        );
+        assert!(toml::from_str::<KeywordConfig>("treshold = 3.0").is_err());
+    }
+}

@@ -1,0 +1,900 @@
+//! The editable keyword taxonomy (`data/taxonomy.toml`): topics, weighted
+//! terms in any language, exclusions, spelling variants and where a hit
+//! counts more.
+//!
+//! # Format
+//!
+//! ```toml
+//! version = 1
+//!
+//! [location]            # a hit's weight is multiplied by where it is
+//! title = 2.0
+//! lede = 1.5
+//! body = 1.0
+//!
+//! [spelling]            # variants generated for every Latin-script term
+//! plurals = true        # `sanction` also matches `sanctions`
+//! join_hyphens = true   # `counter-terrorism` also matches `counterterrorism`
+//! variants = [["defence", "defense"], ["isation", "ization"]]
+//!
+//! [[topic]]
+//! id = "missile_defense"          # one of the known topic ids
+//! label = "Missile defence"       # optional
+//! title = 2.5                     # optional: overrides [location] for this topic
+//! exclude = ["missile defence industry"]   # optional: hits inside these do not count
+//!
+//! [[topic.terms]]
+//! weight = 2.0
+//! words = ["missile defence", "Aegis Ashore", "противоракетная оборона", "ПРО"]
+//!
+//! [[topic.terms]]
+//! weight = 1.0
+//! words = ["interceptor*"]
+//! ```
+//!
+//! Terms are matched word by word with [`newsflow_core::text::TermMatcher`]:
+//! case-insensitive, on Unicode word boundaries, hyphens and spaces alike,
+//! Russian words in any case form, acronyms of up to three letters only in
+//! capitals, and `word*` matching any word that starts with `word`.
+//! Topic-level keys (`label`, `title`, `lede`, `exclude`) must come before
+//! the topic's first `[[topic.terms]]` table, as TOML requires.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+
+use newsflow_core::text::{TermMatcher, Token, fold};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::TOPIC_IDS;
+use crate::error::{Result, TagError, TaxonomyProblem};
+
+/// The taxonomy shipped with newsflow (`data/taxonomy.toml`).
+pub const BUILTIN: &str = include_str!("../../../data/taxonomy.toml");
+
+/// Name used in errors about the built-in taxonomy.
+pub const BUILTIN_ORIGIN: &str = "<built-in data/taxonomy.toml>";
+
+/// Largest weight or location factor accepted.
+const MAX_NUMBER: f64 = 100.0;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTaxonomy {
+    version: Option<Spanned<i64>>,
+    #[serde(default)]
+    location: RawLocation,
+    #[serde(default)]
+    spelling: RawSpelling,
+    #[serde(default)]
+    topic: Vec<RawTopic>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLocation {
+    title: Option<Spanned<f64>>,
+    lede: Option<Spanned<f64>>,
+    body: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawSpelling {
+    plurals: bool,
+    join_hyphens: bool,
+    variants: Vec<Spanned<Vec<String>>>,
+}
+
+impl Default for RawSpelling {
+    fn default() -> Self {
+        RawSpelling {
+            plurals: true,
+            join_hyphens: true,
+            variants: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTopic {
+    id: Spanned<String>,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    title: Option<Spanned<f64>>,
+    #[serde(default)]
+    lede: Option<Spanned<f64>>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    terms: Vec<RawGroup>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    weight: Spanned<f64>,
+    words: Vec<Spanned<String>>,
+}
+
+/// Where in a document a hit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Location {
+    /// The headline.
+    Title,
+    /// The standfirst.
+    Lede,
+    /// The body.
+    Body,
+}
+
+/// One topic of the taxonomy.
+#[derive(Debug, Clone)]
+pub struct Topic {
+    /// Topic id (one of [`TOPIC_IDS`]).
+    pub id: String,
+    /// Human-readable label, when given.
+    pub label: Option<String>,
+    /// What counts for the topic, when given.
+    pub description: Option<String>,
+    /// Multiplier of hits in the title.
+    pub title_factor: f32,
+    /// Multiplier of hits in the lede.
+    pub lede_factor: f32,
+    /// Multiplier of hits in the body.
+    pub body_factor: f32,
+}
+
+impl Topic {
+    /// The multiplier of a hit at `location`.
+    pub fn factor(&self, location: Location) -> f32 {
+        match location {
+            Location::Title => self.title_factor,
+            Location::Lede => self.lede_factor,
+            Location::Body => self.body_factor,
+        }
+    }
+}
+
+/// One term as written in the taxonomy.
+#[derive(Debug, Clone)]
+pub struct Term {
+    /// Index of the topic in [`Taxonomy::topics`].
+    pub topic: usize,
+    /// The term as written (reported as `term` in the evidence).
+    pub text: String,
+    /// Weight of one hit.
+    pub weight: f32,
+}
+
+/// A hit of one term in one text, before scoring.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TermHit {
+    /// For each topic the match counts for: (topic index, term index).
+    pub topics: Vec<(usize, usize)>,
+    /// Token range of the match.
+    pub tokens: Range<usize>,
+    /// Byte range in the text.
+    pub bytes: Range<usize>,
+    /// Character range in the text.
+    pub chars: Range<usize>,
+}
+
+/// A parsed, validated taxonomy with its term automaton.
+#[derive(Debug)]
+pub struct Taxonomy {
+    origin: String,
+    topics: Vec<Topic>,
+    terms: Vec<Term>,
+    matcher: TermMatcher,
+    exclusions: TermMatcher,
+}
+
+impl Taxonomy {
+    /// The built-in taxonomy.
+    pub fn builtin() -> Result<Self> {
+        Self::parse(BUILTIN, BUILTIN_ORIGIN)
+    }
+
+    /// Reads and parses the taxonomy at `path`.
+    pub fn load(path: &Path) -> Result<Self> {
+        let source = std::fs::read_to_string(path).map_err(|e| TagError::io(path, e))?;
+        Self::parse(&source, &path.display().to_string())
+    }
+
+    /// Parses taxonomy TOML; `origin` names the file in errors.
+    pub fn parse(source: &str, origin: &str) -> Result<Self> {
+        let raw: RawTaxonomy = toml::from_str(source).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map_or((0, 0), |span| line_column(source, span.start));
+            TagError::TaxonomySyntax {
+                path: origin.to_string(),
+                line,
+                column,
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        Builder {
+            source,
+            origin,
+            taxonomy: Taxonomy {
+                origin: origin.to_string(),
+                topics: Vec::new(),
+                terms: Vec::new(),
+                matcher: TermMatcher::builder().build(),
+                exclusions: TermMatcher::builder().build(),
+            },
+            stems: HashMap::new(),
+        }
+        .build(raw)
+    }
+
+    /// The file the taxonomy came from (or the built-in marker).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// Topics in file order.
+    pub fn topics(&self) -> &[Topic] {
+        &self.topics
+    }
+
+    /// Terms as written, in file order.
+    pub fn terms(&self) -> &[Term] {
+        &self.terms
+    }
+
+    /// Finds the term hits in `tokens` (one leftmost-longest pass over all
+    /// terms), with the topics whose exclusions cover a hit removed from it.
+    pub fn find(&self, tokens: &[Token]) -> Vec<TermHit> {
+        let excluded: Vec<(usize, Range<usize>)> = self
+            .exclusions
+            .find(tokens)
+            .into_iter()
+            .flat_map(|m| {
+                m.ids
+                    .iter()
+                    .map(move |&topic| (topic, m.first_token..m.end_token))
+            })
+            .collect();
+        let mut hits = Vec::new();
+        for m in self.matcher.find(tokens) {
+            let range = m.first_token..m.end_token;
+            let mut topics: Vec<(usize, usize)> = Vec::new();
+            for &term in m.ids {
+                let topic = self.terms[term].topic;
+                let is_excluded = excluded
+                    .iter()
+                    .any(|(t, r)| *t == topic && r.start < range.end && range.start < r.end);
+                if is_excluded {
+                    continue;
+                }
+                match topics.iter_mut().find(|(t, _)| *t == topic) {
+                    Some(slot) if self.terms[slot.1].weight < self.terms[term].weight => {
+                        slot.1 = term;
+                    }
+                    Some(_) => {}
+                    None => topics.push((topic, term)),
+                }
+            }
+            if !topics.is_empty() {
+                topics.sort_unstable();
+                hits.push(TermHit {
+                    topics,
+                    tokens: range,
+                    bytes: m.start_byte..m.end_byte,
+                    chars: m.start_char..m.end_char,
+                });
+            }
+        }
+        hits
+    }
+}
+
+/// 1-based line and column of byte `offset` in `source`.
+fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(source.len());
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Which of the taxonomy's two automata a pattern goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Automaton {
+    Terms,
+    Exclusions,
+}
+
+struct Builder<'a> {
+    source: &'a str,
+    origin: &'a str,
+    taxonomy: Taxonomy,
+    /// (automaton, preceding words, Russian stem) -> the first pattern word
+    /// stored under that stem at that place of that automaton's trie.
+    stems: HashMap<(Automaton, String, String), String>,
+}
+
+/// The spelling rules applied to Latin-script terms.
+struct Spelling {
+    plurals: bool,
+    join_hyphens: bool,
+    variants: Vec<(String, String)>,
+}
+
+impl Builder<'_> {
+    fn error<T>(&self, span: Range<usize>, problem: TaxonomyProblem) -> Result<T> {
+        Err(TagError::Taxonomy {
+            path: self.origin.to_string(),
+            line: line_column(self.source, span.start).0,
+            problem,
+        })
+    }
+
+    fn number(&self, value: &Spanned<f64>, key: &'static str) -> Result<f32> {
+        let v = *value.get_ref();
+        if !(v.is_finite() && v > 0.0 && v <= MAX_NUMBER) {
+            return self.error(value.span(), TaxonomyProblem::BadNumber { key, value: v });
+        }
+        Ok(v as f32)
+    }
+
+    fn factor(&self, value: &Option<Spanned<f64>>, key: &'static str, default: f32) -> Result<f32> {
+        match value {
+            Some(v) => self.number(v, key),
+            None => Ok(default),
+        }
+    }
+
+    fn build(mut self, raw: RawTaxonomy) -> Result<Taxonomy> {
+        if let Some(version) = &raw.version
+            && *version.get_ref() != 1
+        {
+            return self.error(
+                version.span(),
+                TaxonomyProblem::UnsupportedVersion {
+                    version: *version.get_ref(),
+                },
+            );
+        }
+        if raw.topic.is_empty() {
+            return self.error(0..0, TaxonomyProblem::NoTopics);
+        }
+        let title = self.factor(&raw.location.title, "title", 2.0)?;
+        let lede = self.factor(&raw.location.lede, "lede", 1.5)?;
+        let body = self.factor(&raw.location.body, "body", 1.0)?;
+        let spelling = self.spelling(&raw.spelling)?;
+
+        let mut matcher = TermMatcher::builder();
+        let mut exclusions = TermMatcher::builder();
+        for topic in &raw.topic {
+            let id = topic.id.get_ref().trim();
+            if !TOPIC_IDS.contains(&id) {
+                return self.error(
+                    topic.id.span(),
+                    TaxonomyProblem::UnknownTopic {
+                        id: id.to_string(),
+                        known: TOPIC_IDS.join(", "),
+                    },
+                );
+            }
+            if self.taxonomy.topics.iter().any(|t| t.id == id) {
+                return self.error(
+                    topic.id.span(),
+                    TaxonomyProblem::DuplicateTopic { id: id.to_string() },
+                );
+            }
+            if topic.terms.iter().all(|g| g.words.is_empty()) {
+                return self.error(
+                    topic.id.span(),
+                    TaxonomyProblem::NoTerms { id: id.to_string() },
+                );
+            }
+            let topic_index = self.taxonomy.topics.len();
+            self.taxonomy.topics.push(Topic {
+                id: id.to_string(),
+                label: topic.label.clone(),
+                description: topic.description.clone(),
+                title_factor: self.factor(&topic.title, "title", title)?,
+                lede_factor: self.factor(&topic.lede, "lede", lede)?,
+                body_factor: body,
+            });
+            // Keys of every pattern of this topic: explicit terms first, so
+            // a generated variant never shadows a term written out.
+            let mut written: Vec<String> = Vec::new();
+            for group in &topic.terms {
+                let weight = self.number(&group.weight, "weight")?;
+                for word in &group.words {
+                    let key = pattern_key(word.get_ref());
+                    if key.is_empty() {
+                        return self.error(
+                            word.span(),
+                            TaxonomyProblem::EmptyTerm {
+                                term: word.get_ref().clone(),
+                            },
+                        );
+                    }
+                    if written.contains(&key) {
+                        return self.error(
+                            word.span(),
+                            TaxonomyProblem::DuplicateTerm {
+                                term: word.get_ref().clone(),
+                                topic: id.to_string(),
+                            },
+                        );
+                    }
+                    written.push(key);
+                    self.taxonomy.terms.push(Term {
+                        topic: topic_index,
+                        text: word.get_ref().trim().to_string(),
+                        weight,
+                    });
+                }
+            }
+            let first_term = self.taxonomy.terms.len() - written.len();
+            let mut seen = written.clone();
+            for (offset, key) in written.iter().enumerate() {
+                let term = first_term + offset;
+                let text = self.taxonomy.terms[term].text.clone();
+                self.add_pattern(Automaton::Terms, &mut matcher, &text, term);
+                for variant in spelling.variants_of(&text) {
+                    let vkey = pattern_key(&variant);
+                    if vkey != *key && !seen.contains(&vkey) {
+                        self.add_pattern(Automaton::Terms, &mut matcher, &variant, term);
+                        seen.push(vkey);
+                    }
+                }
+            }
+            for excl in &topic.exclude {
+                if pattern_key(excl.get_ref()).is_empty() {
+                    return self.error(
+                        excl.span(),
+                        TaxonomyProblem::EmptyTerm {
+                            term: excl.get_ref().clone(),
+                        },
+                    );
+                }
+                self.add_pattern(
+                    Automaton::Exclusions,
+                    &mut exclusions,
+                    excl.get_ref(),
+                    topic_index,
+                );
+                for variant in spelling.variants_of(excl.get_ref()) {
+                    self.add_pattern(
+                        Automaton::Exclusions,
+                        &mut exclusions,
+                        &variant,
+                        topic_index,
+                    );
+                }
+            }
+        }
+        self.taxonomy.matcher = matcher.build();
+        self.taxonomy.exclusions = exclusions.build();
+        tracing::debug!(
+            origin = self.origin,
+            topics = self.taxonomy.topics.len(),
+            terms = self.taxonomy.terms.len(),
+            patterns = self.taxonomy.matcher.len(),
+            "taxonomy loaded"
+        );
+        Ok(self.taxonomy)
+    }
+
+    fn spelling(&self, raw: &RawSpelling) -> Result<Spelling> {
+        let mut variants = Vec::new();
+        for pair in &raw.variants {
+            let items = pair.get_ref();
+            let ok = items.len() == 2
+                && items
+                    .iter()
+                    .all(|s| !s.is_empty() && s.chars().all(|c| c.is_alphabetic() && c.is_ascii()))
+                && items[0].to_lowercase() != items[1].to_lowercase();
+            if !ok {
+                return self.error(
+                    pair.span(),
+                    TaxonomyProblem::BadVariant {
+                        pair: items.clone(),
+                    },
+                );
+            }
+            // The longer fragment is tried first, so `programme` is not
+            // read as `program` + `me`.
+            let (a, b) = (items[0].to_lowercase(), items[1].to_lowercase());
+            variants.push(if a.len() >= b.len() { (a, b) } else { (b, a) });
+        }
+        Ok(Spelling {
+            plurals: raw.plurals,
+            join_hyphens: raw.join_hyphens,
+            variants,
+        })
+    }
+}
+
+/// Russian adjective endings and final vowels, as the core matcher strips
+/// them from pattern words.
+const RU_ADJ_ENDINGS: &[&str] = &["ий", "ый", "ой", "ая", "яя", "ое", "ее", "ые", "ие"];
+const RU_FINAL_VOWELS: &[char] = &['а', 'я', 'о', 'е', 'у', 'ю', 'ы', 'и', 'й', 'ь'];
+
+/// The stems under which the core matcher files a Cyrillic pattern word.
+fn ru_stems(key: &str) -> Vec<String> {
+    let len = key.chars().count();
+    let mut stems = vec![key.to_string()];
+    for ending in RU_ADJ_ENDINGS {
+        if let Some(stem) = key.strip_suffix(ending)
+            && len >= 5
+        {
+            stems.push(stem.to_string());
+        }
+    }
+    if let Some(last) = key.chars().last()
+        && RU_FINAL_VOWELS.contains(&last)
+        && len > 3
+    {
+        stems.push(key[..key.len() - last.len_utf8()].to_string());
+    }
+    stems
+}
+
+impl Builder<'_> {
+    /// Adds a pattern whose emptiness was already checked.
+    ///
+    /// The core matcher files each Russian pattern word under its stems but
+    /// follows only the first word stored under a stem at a given place of
+    /// the trie, so `ядерное оружие` and `ядерная программа` would shadow
+    /// each other's inflected forms. A Russian word that shares a stem with
+    /// a word already stored after the same preceding words is therefore
+    /// replaced by that word (`ядерная` becomes `ядерное`), which matches
+    /// the same inflected forms.
+    fn add_pattern(
+        &mut self,
+        automaton: Automaton,
+        builder: &mut newsflow_core::text::TermMatcherBuilder,
+        pattern: &str,
+        id: usize,
+    ) {
+        let mut preceding = String::new();
+        let mut words = Vec::new();
+        for word in pattern
+            .split(|c: char| !c.is_alphanumeric() && c != '*')
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+        {
+            let word = self.canonical_word(automaton, &preceding, word);
+            preceding.push_str(&fold(&word));
+            preceding.push(' ');
+            words.push(word);
+        }
+        if builder.add(&words.join(" "), id).is_err() {
+            tracing::debug!(pattern, "skipped a pattern without word characters");
+        }
+    }
+
+    fn canonical_word(&mut self, automaton: Automaton, preceding: &str, word: &str) -> String {
+        let is_russian = word.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
+        if !is_russian || word.ends_with('*') || !word.chars().any(char::is_lowercase) {
+            return word.to_string();
+        }
+        let key = fold(word);
+        let stems = ru_stems(&key);
+        let slot = |stem: &str| (automaton, preceding.to_string(), stem.to_string());
+        if let Some(canonical) = stems.iter().find_map(|s| self.stems.get(&slot(s))) {
+            return canonical.clone();
+        }
+        for stem in &stems {
+            self.stems.insert(slot(stem), key.clone());
+        }
+        word.to_string()
+    }
+}
+
+/// Folded words of a pattern joined by spaces (`*` kept): two terms with the
+/// same key match the same text.
+fn pattern_key(pattern: &str) -> String {
+    pattern
+        .split(|c: char| !c.is_alphanumeric() && c != '*')
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .map(fold)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Spelling {
+    /// Extra patterns for `term`: spelling variants, the plural of the last
+    /// word and the hyphen-joined form. Only words in Latin script change.
+    fn variants_of(&self, term: &str) -> Vec<String> {
+        let mut out = vec![term.to_string()];
+        for (a, b) in &self.variants {
+            let mut more = Vec::new();
+            for form in &out {
+                let swapped = swap_fragment(form, a, b);
+                if swapped != *form && !out.contains(&swapped) {
+                    more.push(swapped);
+                }
+            }
+            out.extend(more);
+        }
+        if self.plurals {
+            let plurals: Vec<String> = out.iter().filter_map(|f| pluralize(f)).collect();
+            out.extend(plurals);
+        }
+        if self.join_hyphens {
+            let joined: Vec<String> = out
+                .iter()
+                .filter(|f| f.contains('-'))
+                .map(|f| f.replace('-', ""))
+                .collect();
+            out.extend(joined);
+        }
+        out.remove(0);
+        out.dedup();
+        out
+    }
+}
+
+/// Replaces, in each Latin-script word of `term`, fragment `long` by
+/// `short`, or else `short` by `long` (the first occurrence).
+fn swap_fragment(term: &str, long: &str, short: &str) -> String {
+    term.split(' ')
+        .map(|word| {
+            if !word.is_ascii() {
+                return word.to_string();
+            }
+            let lower = word.to_lowercase();
+            if lower.contains(long) {
+                lower.replacen(long, short, 1)
+            } else if lower.contains(short) {
+                lower.replacen(short, long, 1)
+            } else {
+                word.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The English plural of the last word of `term`, when it is a lower-case
+/// or capitalized Latin word of three letters or more not ending in `s` or
+/// `ism`.
+fn pluralize(term: &str) -> Option<String> {
+    let split = term
+        .rfind(|c: char| !c.is_alphanumeric() && c != '*')
+        .map_or(0, |i| i + 1);
+    let (head, last) = term.split_at(split);
+    let is_word = last.len() >= 3
+        && last.chars().all(|c| c.is_ascii_alphabetic())
+        && last.chars().skip(1).all(|c| c.is_ascii_lowercase());
+    if !is_word || last.ends_with('s') || last.ends_with("ism") {
+        return None;
+    }
+    let plural = if last.ends_with('x')
+        || last.ends_with('z')
+        || last.ends_with("ch")
+        || last.ends_with("sh")
+    {
+        format!("{last}es")
+    } else if let Some(stem) = last.strip_suffix('y')
+        && !stem.ends_with(['a', 'e', 'i', 'o', 'u'])
+    {
+        format!("{stem}ies")
+    } else {
+        format!("{last}s")
+    };
+    Some(format!("{head}{plural}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use newsflow_core::text::tokenize;
+
+    fn spelling() -> Spelling {
+        Spelling {
+            plurals: true,
+            join_hyphens: true,
+            variants: vec![
+                ("defence".into(), "defense".into()),
+                ("isation".into(), "ization".into()),
+                ("programme".into(), "program".into()),
+            ],
+        }
+    }
+
+    #[test]
+    fn variants_table() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "missile defence",
+                &["missile defense", "missile defences", "missile defenses"],
+            ),
+            (
+                "denuclearisation",
+                &["denuclearization", "denuclearisations", "denuclearizations"],
+            ),
+            (
+                "nuclear programme",
+                &["nuclear program", "nuclear programmes", "nuclear programs"],
+            ),
+            ("sanctions", &[]),
+            ("party", &["parties"]),
+            ("embargo", &["embargos"]),
+            ("ASEAN", &[]),
+            ("sanction*", &[]),
+            ("counter-terrorism", &["counterterrorism"]),
+            ("противоракетная оборона", &[]),
+        ];
+        for (term, expected) in cases {
+            let got = spelling().variants_of(term);
+            assert_eq!(got, *expected, "term {term:?}");
+        }
+    }
+
+    #[test]
+    fn russian_phrases_sharing_a_stem_all_match() {
+        let src = "[[topic]]\nid = \"nonproliferation\"\n[[topic.terms]]\nweight = 3\n\
+                   words = [\"ядерное оружие\", \"ядерная программа\", \"ядерный арсенал\"]\n";
+        let t = Taxonomy::parse(src, "t.toml").unwrap();
+        let text = "ядерного оружия, ядерной программы и ядерным арсеналом";
+        // (words at other places of the trie keep their own forms: see the
+        // builtin test for `региональной безопасностью`)
+        let terms: Vec<_> = t
+            .find(&tokenize(text))
+            .iter()
+            .map(|h| t.terms()[h.topics[0].1].text.as_str())
+            .collect();
+        assert_eq!(
+            terms,
+            vec!["ядерное оружие", "ядерная программа", "ядерный арсенал"]
+        );
+    }
+
+    #[test]
+    fn line_and_column() {
+        let src = "a\nbc\n  d";
+        assert_eq!(line_column(src, 0), (1, 1));
+        assert_eq!(line_column(src, 3), (2, 2));
+        assert_eq!(line_column(src, 7), (3, 3));
+    }
+
+    fn tiny(extra: &str) -> String {
+        format!(
+            "version = 1\n[[topic]]\nid = \"terrorism\"\nexclude = [\"war on terror\"]\n\
+             [[topic.terms]]\nweight = 2.0\nwords = [\"terror\", \"терроризм\"]\n{extra}"
+        )
+    }
+
+    #[test]
+    fn finds_terms_and_applies_exclusions() {
+        let t = Taxonomy::parse(&tiny(""), "t.toml").unwrap();
+        let text = "Terror; the war on terror; борьба с терроризмом";
+        let hits = t.find(&tokenize(text));
+        let surfaces: Vec<_> = hits.iter().map(|h| &text[h.bytes.clone()]).collect();
+        assert_eq!(surfaces, vec!["Terror", "терроризмом"]);
+        assert_eq!(hits[0].topics, vec![(0, 0)]);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let cases: &[(&str, &str)] = &[
+            (
+                "[[topic]]\nid = \"weather\"\n[[topic.terms]]\nweight = 1\nwords = [\"rain\"]\n",
+                "t.toml:2: unknown topic id `weather`",
+            ),
+            (
+                "[[topic]]\nid = \"space\"\n[[topic.terms]]\nweight = -1\nwords = [\"orbit\"]\n",
+                "t.toml:4: `weight` = -1 is out of range",
+            ),
+            (
+                "[[topic]]\nid = \"space\"\n[[topic.terms]]\nweight = 1\nwords = [\"orbit\",\n \"Orbit\"]\n",
+                "t.toml:6: term `Orbit` is listed twice in topic `space`",
+            ),
+            (
+                "[[topic]]\nid = \"space\"\n[[topic.terms]]\nweight = 1\nwords = [\" - \"]\n",
+                "t.toml:5: term ` - ` has no word characters",
+            ),
+            (
+                "[[topic]]\nid = \"space\"\n",
+                "t.toml:2: topic `space` has no terms",
+            ),
+            (
+                "[[topic]]\nid = \"space\"\ncolour = 1\n",
+                "t.toml:3:1: unknown field `colour`",
+            ),
+            ("version = 2\n", "t.toml:1: unsupported taxonomy version 2"),
+            (
+                "[location]\ntitle = 0\n",
+                "t.toml:2: `title` = 0 is out of range",
+            ),
+            ("", "t.toml:1: the taxonomy defines no [[topic]]"),
+            (
+                "[spelling]\nvariants = [[\"a\"]]\n",
+                "t.toml:2: spelling variant [\"a\"] must be two",
+            ),
+        ];
+        for (src, expected) in cases {
+            let src = if src.contains("[[topic]]") || src.is_empty() {
+                src.to_string()
+            } else {
+                format!("{src}{}", &tiny("")["version = 1\n".len()..])
+            };
+            let err = Taxonomy::parse(&src, "t.toml").unwrap_err().to_string();
+            assert!(
+                err.starts_with(expected),
+                "source {src:?}: got {err:?}, want {expected:?}"
+            );
+        }
+        let dup = format!("{}{}", tiny(""), &tiny("")["version = 1\n".len()..]);
+        let err = Taxonomy::parse(&dup, "t.toml").unwrap_err().to_string();
+        assert_eq!(err, "t.toml:9: topic `terrorism` is defined twice");
+    }
+
+    #[test]
+    fn builtin_taxonomy_covers_every_topic() {
+        let t = Taxonomy::builtin().unwrap();
+        let ids: Vec<_> = t.topics().iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, TOPIC_IDS);
+    }
+
+    #[test]
+    fn every_builtin_term_matches_itself() {
+        let t = Taxonomy::builtin().unwrap();
+        let missed: Vec<String> = t
+            .terms()
+            .iter()
+            .filter(|term| {
+                let text = term.text.replace('*', "");
+                let tokens = tokenize(&text);
+                let whole = 0..tokens.len();
+                !t.find(&tokens).iter().any(|h| {
+                    h.tokens == whole && h.topics.iter().any(|&(topic, _)| topic == term.topic)
+                })
+            })
+            .map(|term| format!("{} ({})", term.text, t.topics()[term.topic].id))
+            .collect();
+        assert!(
+            missed.is_empty(),
+            "terms that do not match themselves: {missed:?}"
+        );
+    }
+
+    #[test]
+    fn builtin_taxonomy_matches_russian_case_forms() {
+        let t = Taxonomy::builtin().unwrap();
+        let cases = [
+            ("региональной безопасностью", "региональная безопасность"),
+            ("архитектуры безопасности", "архитектура безопасности"),
+            ("санкциям", "санкция"),
+            ("на Курилах", "Курилы"),
+            ("Корейского полуострова", "Корейский полуостров"),
+            ("ядерного оружия", "ядерное оружие"),
+            ("ядерной программой", "ядерная программа"),
+            ("военных учениях", "военные учения"),
+            ("противоракетной обороны", "противоракетная оборона"),
+            ("наркотрафиком", "наркотрафик"),
+            ("мирного договора", "мирный договор"),
+            ("Совете Безопасности ООН", "Совет Безопасности ООН"),
+        ];
+        for (text, term) in cases {
+            let hits = t.find(&tokenize(text));
+            let found: Vec<_> = hits
+                .iter()
+                .flat_map(|h| {
+                    h.topics
+                        .iter()
+                        .map(|&(_, term)| t.terms()[term].text.as_str())
+                })
+                .collect();
+            assert!(
+                found.contains(&term),
+                "{text}: found {found:?}, want {term}"
+            );
+        }
+    }
+}
