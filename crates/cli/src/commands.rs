@@ -16,7 +16,8 @@ use newsflow_ingest::{Ingest, InputFile};
 use crate::cli::{Cli, Command, Global, IngestFlags, StreamArgs};
 use crate::config::LoadedConfig;
 use crate::registry;
-use crate::runner::{BatchIter, Runner};
+use crate::runner::{BatchIter, Progress, Runner};
+use crate::summary::Tally;
 
 /// Runs the parsed command line.
 pub fn dispatch(cli: Cli) -> Result<()> {
@@ -119,22 +120,44 @@ fn run(
     let (ingest, files) = plan(cfg, inputs)?;
     tracing::info!(inputs = files.len(), "planned");
     let stages = registry::build_all(cfg, specs)?;
-    let runner = Runner::new(g.threads, stages, cfg.config.normalize.clone())?;
+    let progress = show_progress(g).then(|| {
+        // Files that are one document each give a known total (and an ETA).
+        let total = files
+            .iter()
+            .all(|f| f.format() == newsflow_ingest::Format::Text)
+            .then_some(files.len() as u64);
+        Progress::new(total)
+    });
+    let runner =
+        Runner::new(g.threads, stages, cfg.config.normalize.clone())?.with_progress(progress);
     let threads = runner.threads();
     let input = schema::ingest_schema();
     check_exportable(&runner.output_schema(&input)?)?;
     let mut exporter = Exporter::create(out, &cfg.config.export)
         .with_context(|| format!("cannot write to {}", out.display()))?;
     let source = ingest_source(&ingest, &files);
-    let stats = runner.execute(&source, &input, out, &mut |b| Ok(exporter.write(&b)?))?;
+    let mut tally = Tally::default();
+    let stats = runner.execute(&source, &input, out, &mut |b| {
+        tally.observe(&b);
+        Ok(exporter.write(&b)?)
+    })?;
     let mut stage_ms = stats.stage_ms;
     stage_ms.insert("total".into(), started.elapsed().as_millis() as u64);
     let summary = exporter.finish(manifest(cfg, specs, threads, stage_ms))?;
     check_accounting(stats.rows, &summary)?;
     if !g.quiet {
-        print_summary(&summary, out, started);
+        eprint!(
+            "{}",
+            tally.render(summary.documents, out, started.elapsed(), threads)
+        );
     }
     Ok(())
+}
+
+/// A progress bar only on a terminal, and never with `--quiet` or JSON logs.
+fn show_progress(g: &Global) -> bool {
+    use std::io::IsTerminal;
+    !g.quiet && g.log_format == crate::cli::LogFormat::Text && std::io::stderr().is_terminal()
 }
 
 fn manifest(
@@ -189,18 +212,6 @@ fn check_exportable(schema: &SchemaRef) -> Result<()> {
         );
     }
     Ok(())
-}
-
-fn print_summary(summary: &ExportSummary, out: &Path, started: Instant) {
-    eprintln!(
-        "newsflow: {} documents, {} rejects, {} mentions, {} topic hits in {:.2} s -> {}",
-        summary.documents,
-        summary.rejects,
-        summary.mentions,
-        summary.evidence,
-        started.elapsed().as_secs_f64(),
-        out.display()
-    );
 }
 
 /// Opens stdout or a file for a stream; a file is written under a temporary
@@ -341,9 +352,11 @@ fn export_stream(g: &Global, input: Option<&Path>, out: &Path) -> Result<()> {
     let mut exporter = Exporter::create(out, &cfg.config.export)
         .with_context(|| format!("cannot write to {}", out.display()))?;
     let mut rows = 0u64;
+    let mut tally = Tally::default();
     for batch in batches {
         let batch: RecordBatch = batch?;
         rows += batch.num_rows() as u64;
+        tally.observe(&batch);
         exporter.write(&batch)?;
     }
     let mut stage_ms = std::collections::BTreeMap::new();
@@ -352,7 +365,7 @@ fn export_stream(g: &Global, input: Option<&Path>, out: &Path) -> Result<()> {
     let summary = exporter.finish(manifest(&cfg, &specs, 1, stage_ms))?;
     check_accounting(rows, &summary)?;
     if !g.quiet {
-        print_summary(&summary, out, started);
+        eprint!("{}", tally.render(summary.documents, out, started.elapsed(), 1));
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ mod config;
 mod external;
 mod registry;
 mod runner;
+mod summary;
 mod synth;
 
 use std::process::ExitCode;

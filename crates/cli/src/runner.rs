@@ -44,6 +44,48 @@ pub struct Runner {
     stages: Vec<Built>,
     normalize: NormalizeConfig,
     times: Mutex<BTreeMap<String, Duration>>,
+    progress: Option<Progress>,
+}
+
+/// A progress bar on the terminal: documents done, rate and, when the
+/// number of documents is known in advance, the ETA.
+pub struct Progress {
+    bar: indicatif::ProgressBar,
+}
+
+impl Progress {
+    /// A bar for `total` documents (`None` when unknown, e.g. JSONL inputs).
+    pub fn new(total: Option<u64>) -> Progress {
+        use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+        let bar = match total {
+            Some(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr()),
+            None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
+        };
+        let template = if total.is_some() {
+            "{msg:>22} [{bar:30}] {pos}/{len} docs  {per_sec}  ETA {eta}"
+        } else {
+            "{msg:>22} {spinner} {pos} docs  {per_sec}"
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        Progress { bar }
+    }
+
+    fn start(&self, phase: &'static str) {
+        self.bar.reset();
+        self.bar.set_message(phase);
+    }
+
+    fn advance(&self, rows: usize) {
+        self.bar.inc(rows as u64);
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 /// What a run did.
@@ -71,7 +113,20 @@ impl Runner {
             stages,
             normalize,
             times: Mutex::new(BTreeMap::new()),
+            progress: None,
         })
+    }
+
+    /// Shows progress on `progress` while running.
+    pub fn with_progress(mut self, progress: Option<Progress>) -> Runner {
+        self.progress = progress;
+        self
+    }
+
+    fn phase(&self, name: &'static str) {
+        if let Some(p) = &self.progress {
+            p.start(name);
+        }
     }
 
     /// Number of worker threads.
@@ -103,6 +158,7 @@ impl Runner {
             .iter()
             .position(|s| matches!(s, Built::Normalize(_)));
         let Some(at) = normalize_at else {
+            self.phase("processing");
             let schemas = self.schemas(input, 0..self.stages.len())?;
             let chain = |b: RecordBatch| self.chain(b, 0..self.stages.len(), &schemas);
             self.pump(source()?, &chain, &mut |b| {
@@ -114,6 +170,7 @@ impl Runner {
         };
 
         // Pass 1: boilerplate line statistics.
+        self.phase("learning boilerplate");
         let started = Instant::now();
         let line_stats = self.line_stats(source()?)?;
         let mut boilerplate = Some(line_stats.finish(&self.normalize));
@@ -130,6 +187,7 @@ impl Runner {
         self.record("boilerplate_pass", started.elapsed());
 
         // Pass 2: stages up to normalize, into a spill file.
+        self.phase("normalizing");
         let head = 0..at + 1;
         let head_schemas = self.schemas(input, head.clone())?;
         let spill_schema = head_schemas
@@ -155,6 +213,7 @@ impl Runner {
         }
 
         // Pass 3: duplicate clusters, then the remaining stages.
+        self.phase("tagging and writing");
         let started = Instant::now();
         let clusters = deduper.finish();
         self.record("dedup_pass", started.elapsed());
@@ -226,12 +285,15 @@ impl Runner {
 
     fn line_stats(&self, iter: BatchIter<'_>) -> Result<LineStats> {
         let mut total = LineStats::new();
-        let observe = |b: RecordBatch| -> Result<LineStats> {
+        let observe = |b: RecordBatch| -> Result<(usize, LineStats)> {
             let mut stats = LineStats::new();
             stats.observe(&b)?;
-            Ok(stats)
+            Ok((b.num_rows(), stats))
         };
-        self.pump_with(iter, &observe, &mut |s| {
+        self.pump_with(iter, &observe, &mut |(rows, s)| {
+            if let Some(p) = &self.progress {
+                p.advance(rows);
+            }
             total.merge(s);
             Ok(())
         })?;
@@ -246,7 +308,12 @@ impl Runner {
         f: &(dyn Fn(RecordBatch) -> Result<RecordBatch> + Sync),
         sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        self.pump_with(iter, f, sink)
+        self.pump_with(iter, f, &mut |b: RecordBatch| {
+            if let Some(p) = &self.progress {
+                p.advance(b.num_rows());
+            }
+            sink(b)
+        })
     }
 
     fn pump_with<T: Send>(
