@@ -89,6 +89,9 @@ pub enum Command {
         after_help = "Example:\n  newsflow eval --gold tests/expected/seeds-gold.jsonl out/ --json"
     )]
     Eval(EvalArgs),
+    /// Write OUT/report.html: a self-contained page of counts, rejects, topics, timeline and entities.
+    #[command(after_help = "Example:\n  newsflow report out/")]
+    Report(ReportArgs),
     /// Generate a synthetic news corpus (deterministic) for benchmarks.
     #[command(after_help = "Example:\n  newsflow gen -o bench-corpus/ -n 20000 --seed 1")]
     Gen(GenArgs),
@@ -186,6 +189,13 @@ pub struct EvalArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Output directory of a run.
+    #[arg(value_name = "OUT")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -54,6 +54,13 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         }
         Command::Eval(a) => eval(&a.gold, &a.out, a.json),
         Command::Train(a) => train(g, &a.labels, &a.out),
+        Command::Report(a) => {
+            let path = crate::report::write_report(&a.out)?;
+            if !g.quiet {
+                eprintln!("newsflow: wrote {}", path.display());
+            }
+            Ok(())
+        }
         Command::Gen(a) => {
             let bytes = crate::synth::generate(&a.out, a.count, a.seed, a.format)?;
             if !g.quiet {

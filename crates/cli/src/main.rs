@@ -7,6 +7,7 @@ mod commands;
 mod config;
 mod external;
 mod registry;
+mod report;
 mod runner;
 mod summary;
 mod synth;
