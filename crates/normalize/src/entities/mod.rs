@@ -1,7 +1,101 @@
 //! Entity recognition: canonical persons, countries, organizations and
-//! places with alias repair. (Being built: see the entities issue.)
+//! places, with alias normalization, typo repair and character offsets.
+//!
+//! An [`EntityExtractor`] is built once per run from a [`Gazetteer`] (the
+//! editable files in `data/gazetteer/`, or [`Gazetteer::builtin`]) and is
+//! shared by all threads. For each document it tokenizes the text once and
+//! walks a token-trie automaton over it (the word-exact
+//! [`newsflow_core::text::TermMatcher`]: Unicode word boundaries, case
+//! folding, acronym case rules, possessives, Russian inflection,
+//! leftmost-longest). With the shipped gazetteer there are three automata:
+//! the main one and two small ones (a few dozen patterns) holding the Russian names
+//! whose inflected forms the main one cannot reach because of a stem
+//! collision in the core matcher (`Корейский полуостров` next to
+//! `Корейская Народно-Демократическая Республика`). Then it resolves what
+//! the automata found:
+//!
+//! * **Full names and aliases** of the gazetteer (`Sergey Lavrov`, `Sergei
+//!   Lavrov`, `Сергея Лаврова`, `DPRK`, `the regional ASEAN security
+//!   forum`) resolve directly (rule `gazetteer`). A name written with a
+//!   capital initial in the gazetteer needs one in the text (`Date`, not
+//!   `date`).
+//! * **Surnames** (`Lavrov noted`, `President Putin`, `Mr Yachi`) resolve,
+//!   in this order, by the role words before them (`surname_role`: the
+//!   person holds that role, for that country when one is named), by the
+//!   person's full name elsewhere in the document (`surname_doc`), or
+//!   because only one gazetteer person has that surname and it is not
+//!   marked as needing support (`surname_unique`). Otherwise they are
+//!   dropped.
+//! * **Name variants**: given names or initials before a known surname
+//!   (`Sergej Viktorovich Lavrov`, `С.В. Лавров`) resolve when the given
+//!   name agrees (`name_variant`); when it does not (`Yohei Kono`), the
+//!   words name someone else and the surname alone is not resolved in the
+//!   document.
+//! * **Repair** (`repair_role`, `repaired = true`): capitalized words after
+//!   a role (`Russian Foreign Minister Sergei Lvov`) whose last word is
+//!   within edit distance 1 (short names) or 2 of the surname of a
+//!   gazetteer person holding that role for that country, with the same
+//!   first letter, and whose given name agrees (or, with no given name,
+//!   who is named elsewhere in the document). The mention keeps its
+//!   surface; a place it absorbed (`Lvov` the city) is dropped. Without a
+//!   role before it nothing is repaired.
+//! * **Persons not in the gazetteer** named with a role or title before
+//!   them (`Russian Ambassador to Tokyo Ivan Petrov`, `Mr Ivan Petrov`,
+//!   `посол России в Японии Иван Петров`) or a role in apposition after
+//!   them (`Ivan Petrov, Russia’s ambassador`) are found as written
+//!   (`role_pattern`); later repeats of their full name (`name_repeat`) or
+//!   surname (`surname_doc`) resolve to them. Two to four capitalized words;
+//!   not tried in title-case headlines.
+//! * **Countries** come from names, short forms, adjectives and demonyms
+//!   (`Syrian`, `American`, `северокорейский`), metonyms (`Kremlin`) and
+//!   from places that imply one (`Jakarta`, `Pyongyang`: rule
+//!   `place_country`), unless the place names a document (`Minsk
+//!   Agreements`). Regions such as `Korean Peninsula` imply none; an alias
+//!   listed under several countries (`the two Korean states`) names all.
+//! * **Organizations**: short names (`the Security Council`) resolve only
+//!   when the full name is in the document and no country stands next to
+//!   them (`org_short_doc`). In the `orgs` list (not in `mentions`), an
+//!   organization is dropped when a child of it is listed (`United
+//!   Nations` when `United Nations Security Council` is there).
+//!
+//! Entity lists draw on the title, the lede and the body, in that order,
+//! each in order of first mention; [`Entities::mentions`] holds the body's
+//! mentions only, with character offsets into the body.
+//!
+//! Person names are looked for in *name runs*: capitalized words that no
+//! gazetteer name covers (function words, role, institution and month
+//! words excluded), possibly ending in a known surname. What stands right
+//! before a run in the same sentence is its *role context*: role phrases
+//! from `roles.tsv` (`Foreign Minister`, `посол`), titles (`Mr`, `General`),
+//! countries, places and organizations (`Russian`, `of Japan`, `to Tokyo`),
+//! joined by connectors (`of`, `the`, `’s`, `в`).
+//!
+//! ```
+//! use newsflow_normalize::entities::{DocText, EntityExtractor, Gazetteer};
+//!
+//! let extractor = EntityExtractor::new(Gazetteer::builtin().unwrap());
+//! let body = "Russian Foreign Minister Sergei Lvov met Japan’s Taro Kono. Lavrov said...";
+//! let found = extractor.extract(&DocText { title: None, lede: None, body });
+//! assert_eq!(found.persons, ["Sergey Lavrov", "Taro Kono"]);
+//! assert_eq!(found.countries, ["RU", "JP"]);
+//! assert!(found.repaired);
+//! let lvov = &found.mentions[1];
+//! assert_eq!((lvov.surface.as_str(), lvov.start, lvov.end), ("Sergei Lvov", 25, 36));
+//! assert_eq!(extractor.canonical_person("Сергея Лаврова"), Some("Sergey Lavrov"));
+//! ```
 
-use std::path::Path;
+mod gazetteer;
+mod lexicon;
+mod resolve;
+#[cfg(test)]
+mod tests;
+mod words;
+
+pub use gazetteer::Gazetteer;
+
+use lexicon::Lexicon;
+use resolve::{Doc, Entity, Found};
+use words::Words;
 
 /// Kind of an entity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -43,7 +137,10 @@ pub struct Mention {
     pub end: u32,
     /// The surface is a damaged form that was repaired.
     pub repaired: bool,
-    /// Rule that found the mention.
+    /// Rule that found the mention: `gazetteer`, `name_variant`,
+    /// `surname_role`, `surname_doc`, `surname_unique`, `repair_role`,
+    /// `role_pattern`, `name_repeat`, `place_country` or `org_short_doc`
+    /// (see the module documentation).
     pub rule: String,
 }
 
@@ -99,39 +196,123 @@ pub enum EntityError {
     },
 }
 
-/// Reference data for entity recognition.
-#[derive(Debug, Default)]
-pub struct Gazetteer {}
-
-impl Gazetteer {
-    /// Loads the gazetteer files in `dir`.
-    pub fn load(_dir: &Path) -> Result<Gazetteer, EntityError> {
-        Ok(Gazetteer {})
-    }
-}
-
 /// Finds entities in documents; built once per run, shared by threads.
 #[derive(Debug)]
 pub struct EntityExtractor {
-    _gazetteer: Gazetteer,
+    gazetteer: Gazetteer,
+    lexicon: Lexicon,
+    words: Words,
 }
 
 impl EntityExtractor {
     /// Builds the matcher from a gazetteer.
     pub fn new(gazetteer: Gazetteer) -> Self {
+        let lexicon = Lexicon::build(&gazetteer);
+        tracing::debug!(
+            persons = gazetteer.persons.len(),
+            countries = gazetteer.countries.len(),
+            orgs = gazetteer.orgs.len(),
+            places = gazetteer.places.len(),
+            patterns = lexicon.patterns(),
+            automata = lexicon.layers(),
+            "entity gazetteer compiled"
+        );
         EntityExtractor {
-            _gazetteer: gazetteer,
+            gazetteer,
+            lexicon,
+            words: Words::default(),
+        }
+    }
+
+    fn analyze(&self, text: &str) -> Vec<Found> {
+        Doc::analyze(&self.lexicon, &self.gazetteer, &self.words, text)
+    }
+
+    fn describe(&self, entity: &Entity) -> (EntityKind, String) {
+        let g = &self.gazetteer;
+        match entity {
+            Entity::Person(p) => (EntityKind::Person, g.persons[*p].canonical.clone()),
+            Entity::NewPerson(name) => (EntityKind::Person, name.clone()),
+            Entity::Country(c) => (EntityKind::Country, g.countries[*c].code.clone()),
+            Entity::Place(p) => (EntityKind::Place, g.places[*p].canonical.clone()),
+            Entity::Org(o) => (EntityKind::Org, g.orgs[*o].canonical.clone()),
         }
     }
 
     /// Finds the entities of one document.
-    pub fn extract(&self, _doc: &DocText<'_>) -> Entities {
-        Entities::default()
+    pub fn extract(&self, doc: &DocText<'_>) -> Entities {
+        let mut text = String::new();
+        for part in [doc.title, doc.lede].into_iter().flatten() {
+            if !part.trim().is_empty() {
+                text.push_str(part);
+                text.push_str("\n\n");
+            }
+        }
+        let body_byte = text.len();
+        let body_char = text.chars().count();
+        text.push_str(doc.body);
+
+        let mut out = Entities::default();
+        let mut orgs: Vec<usize> = Vec::new();
+        for f in self.analyze(&text) {
+            let (kind, canonical) = self.describe(&f.entity);
+            let list = match kind {
+                EntityKind::Person => &mut out.persons,
+                EntityKind::Country => &mut out.countries,
+                EntityKind::Org => &mut out.orgs,
+                EntityKind::Place => &mut out.places,
+            };
+            if !list.contains(&canonical) {
+                list.push(canonical.clone());
+                if let Entity::Org(o) = f.entity {
+                    orgs.push(o);
+                }
+            }
+            out.repaired |= f.repaired;
+            if f.start_byte >= body_byte {
+                out.mentions.push(Mention {
+                    kind,
+                    canonical,
+                    surface: text[f.start_byte..f.end_byte].to_string(),
+                    start: offset(f.start_char - body_char),
+                    end: offset(f.end_char - body_char),
+                    repaired: f.repaired,
+                    rule: f.rule.to_string(),
+                });
+            }
+        }
+        let parents: Vec<usize> = orgs
+            .iter()
+            .filter_map(|&o| self.gazetteer.orgs[o].parent)
+            .collect();
+        out.orgs = orgs
+            .iter()
+            .filter(|o| !parents.contains(o))
+            .map(|&o| self.gazetteer.orgs[o].canonical.clone())
+            .collect();
+        out
     }
 
     /// Canonical name of a person written as `name` (full name, variant
     /// spelling or surname), if the gazetteer knows them.
-    pub fn canonical_person(&self, _name: &str) -> Option<&str> {
-        None
+    pub fn canonical_person(&self, name: &str) -> Option<&str> {
+        let mut found: Vec<usize> = Vec::new();
+        for f in self.analyze(name) {
+            if let Entity::Person(p) = f.entity
+                && !found.contains(&p)
+            {
+                found.push(p);
+            }
+        }
+        match found[..] {
+            [p] => Some(self.gazetteer.persons[p].canonical.as_str()),
+            _ => None,
+        }
     }
+}
+
+/// Character offsets are `u32` in the output schema; bodies are far below
+/// 4 GiB, and larger offsets saturate.
+fn offset(chars: usize) -> u32 {
+    u32::try_from(chars).unwrap_or(u32::MAX)
 }
