@@ -6,4 +6,5 @@ mod docs;
 mod external;
 mod golden;
 mod pipe;
+mod resume;
 mod seeds;

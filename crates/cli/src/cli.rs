@@ -114,6 +114,13 @@ pub struct RunArgs {
     /// Tagger to use in place of `tag`: tag, linear:MODEL, combined:MODEL, or an external stage name.
     #[arg(long, value_name = "SPEC")]
     pub tagger: Option<String>,
+    /// Finish an interrupted run into the same OUT, reusing its checkpoints
+    /// (a plain rerun does the same; this flag fails when there is nothing to resume).
+    #[arg(long, conflicts_with = "no_checkpoints")]
+    pub resume: bool,
+    /// Do not write checkpoints (an interrupted run then starts over).
+    #[arg(long)]
+    pub no_checkpoints: bool,
     #[command(flatten)]
     pub ingest: IngestFlags,
 }

@@ -16,7 +16,7 @@ use newsflow_ingest::{Ingest, InputFile};
 use crate::cli::{Cli, Command, Global, IngestFlags, StreamArgs};
 use crate::config::LoadedConfig;
 use crate::registry;
-use crate::runner::{BatchIter, Progress, Runner};
+use crate::runner::{BatchIter, Checkpoints, Progress, Runner};
 use crate::summary::Tally;
 
 /// Runs the parsed command line.
@@ -32,7 +32,11 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             if let Some(tagger) = a.tagger {
                 swap_tagger(&mut specs, tagger);
             }
-            run(g, &cfg, &specs, &a.inputs, &a.out)
+            let resume = Resume {
+                required: a.resume,
+                enabled: !a.no_checkpoints,
+            };
+            run(g, &cfg, &specs, &a.inputs, &a.out, resume)
         }
         Command::Ingest(a) => {
             let mut cfg = LoadedConfig::load(g.config.as_deref())?;
@@ -116,14 +120,91 @@ fn ingest_source<'a>(
     }
 }
 
+/// Checkpoint settings of a run.
+#[derive(Debug, Clone, Copy)]
+struct Resume {
+    /// `--resume`: checkpoints of an interrupted run must exist.
+    required: bool,
+    /// Checkpoints are written and reused (off with `--no-checkpoints`).
+    enabled: bool,
+}
+
+/// Name of the checkpoint directory inside the output directory.
+const CHECKPOINT_DIR: &str = ".newsflow-checkpoints";
+
+/// Hash of everything besides the inputs that decides normalization
+/// results: program version, stages, the config file's settings and the
+/// reference data in a configured data directory.
+fn settings_salt(cfg: &LoadedConfig, specs: &[String]) -> Result<u64> {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(specs.join("\0").as_bytes());
+    h.update(serde_json::to_string(&cfg.raw)?.as_bytes());
+    if let Some(dir) = &cfg.config.normalize.data_dir {
+        let mut files = walk_files(&cfg.resolve(dir))?;
+        files.sort();
+        for path in files {
+            h.update(path.to_string_lossy().as_bytes());
+            h.update(
+                &std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?,
+            );
+        }
+    }
+    Ok(h.digest())
+}
+
+fn walk_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        if path.is_dir() {
+            out.extend(walk_files(&path)?);
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(out)
+}
+
+/// Removes temporary files a killed run left in `out`.
+fn remove_stale_temps(out: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let stale = name.starts_with(".newsflow-spill-")
+            || (name.starts_with('.') && name.contains(".tmp-") && entry.file_type()?.is_file());
+        if stale {
+            tracing::info!(file = %name, "removing a temporary file of an interrupted run");
+            std::fs::remove_file(entry.path())
+                .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
 fn run(
     g: &Global,
     cfg: &LoadedConfig,
     specs: &[String],
     inputs: &[PathBuf],
     out: &Path,
+    resume: Resume,
 ) -> Result<()> {
     let started = Instant::now();
+    let checkpoint_dir = out.join(CHECKPOINT_DIR);
+    if resume.required && !checkpoint_dir.is_dir() {
+        bail!(
+            "nothing to resume in {}: no interrupted run left checkpoints there",
+            out.display()
+        );
+    }
+    remove_stale_temps(out)?;
     let (ingest, files) = plan(cfg, inputs)?;
     tracing::info!(inputs = files.len(), "planned");
     let stages = registry::build_all(cfg, specs)?;
@@ -135,8 +216,17 @@ fn run(
             .then_some(files.len() as u64);
         Progress::new(total)
     });
-    let runner =
-        Runner::new(g.threads, stages, cfg.config.normalize.clone())?.with_progress(progress);
+    let checkpoints = if resume.enabled {
+        Some(Checkpoints::new(
+            checkpoint_dir,
+            settings_salt(cfg, specs)?,
+        )?)
+    } else {
+        None
+    };
+    let runner = Runner::new(g.threads, stages, cfg.config.normalize.clone())?
+        .with_progress(progress)
+        .with_checkpoints(checkpoints);
     let threads = runner.threads();
     let input = schema::ingest_schema();
     check_exportable(&runner.output_schema(&input)?)?;
@@ -152,7 +242,19 @@ fn run(
     stage_ms.insert("total".into(), started.elapsed().as_millis() as u64);
     let summary = exporter.finish(manifest(cfg, specs, threads, stage_ms))?;
     check_accounting(stats.rows, &summary)?;
+    if resume.enabled {
+        std::fs::remove_dir_all(out.join(CHECKPOINT_DIR)).or_else(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Ok(()),
+            _ => Err(e),
+        })?;
+    }
     if !g.quiet {
+        if stats.resumed_batches > 0 {
+            eprintln!(
+                "newsflow: resumed: {} batches read back from checkpoints",
+                stats.resumed_batches
+            );
+        }
         eprint!(
             "{}",
             tally.render(summary.documents, out, started.elapsed(), threads)
@@ -372,7 +474,10 @@ fn export_stream(g: &Global, input: Option<&Path>, out: &Path) -> Result<()> {
     let summary = exporter.finish(manifest(&cfg, &specs, 1, stage_ms))?;
     check_accounting(rows, &summary)?;
     if !g.quiet {
-        eprint!("{}", tally.render(summary.documents, out, started.elapsed(), 1));
+        eprint!(
+            "{}",
+            tally.render(summary.documents, out, started.elapsed(), 1)
+        );
     }
     Ok(())
 }

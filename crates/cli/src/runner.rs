@@ -45,6 +45,117 @@ pub struct Runner {
     normalize: NormalizeConfig,
     times: Mutex<BTreeMap<String, Duration>>,
     progress: Option<Progress>,
+    checkpoints: Option<Checkpoints>,
+}
+
+/// Checkpoints of the normalization pass, so that a killed run, run again,
+/// redoes only the batches it had not finished.
+///
+/// After `normalize`, each batch's result is stored in `dir` under a key
+/// derived from the batch's inputs (ids, content hashes, input metadata),
+/// the learned boilerplate, the program version and the settings
+/// (`salt`). A later run with the same inputs and settings reads the result
+/// back instead of computing it; anything that changed gets a new key. Files
+/// are written under a temporary name and renamed, so a kill never leaves a
+/// half-written checkpoint. The directory is removed after a successful run.
+pub struct Checkpoints {
+    dir: std::path::PathBuf,
+    salt: u64,
+    reused: std::sync::atomic::AtomicU64,
+}
+
+impl Checkpoints {
+    /// Checkpoints in `dir` for settings summarized by `salt`.
+    pub fn new(dir: std::path::PathBuf, salt: u64) -> Result<Checkpoints> {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        Ok(Checkpoints {
+            dir,
+            salt,
+            reused: std::sync::atomic::AtomicU64::new(0),
+        })
+    }
+
+    fn key(&self, boilerplate: u64, batch: &RecordBatch) -> u64 {
+        use newsflow_core::{batch::str_column, col};
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(&self.salt.to_le_bytes());
+        h.update(&boilerplate.to_le_bytes());
+        let columns = [
+            col::DOC_ID,
+            col::SOURCE_PATH,
+            col::CONTENT_HASH,
+            col::REJECT_REASON,
+            col::META_PUBLISHED,
+            col::META_URL,
+            col::META_SOURCE,
+        ];
+        for name in columns {
+            if let Ok(values) = str_column("checkpoint", batch, name) {
+                for row in 0..values.len() {
+                    h.update(values.get(row).unwrap_or("\u{1}").as_bytes());
+                    h.update(&[0]);
+                }
+            }
+        }
+        h.digest()
+    }
+
+    /// The stored result for `batch`, or `compute`'s, stored.
+    fn get_or_compute(
+        &self,
+        boilerplate: u64,
+        batch: RecordBatch,
+        schema: &SchemaRef,
+        compute: impl FnOnce(RecordBatch) -> Result<RecordBatch>,
+    ) -> Result<RecordBatch> {
+        let path = self
+            .dir
+            .join(format!("{:016x}.arrows", self.key(boilerplate, &batch)));
+        if let Ok(file) = std::fs::File::open(&path) {
+            match read_checkpoint(file, schema, batch.num_rows()) {
+                Ok(stored) => {
+                    self.reused
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    return Ok(stored);
+                }
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), "ignoring a bad checkpoint: {e:#}")
+                }
+            }
+        }
+        let out = compute(batch)?;
+        let tmp = tempfile::NamedTempFile::new_in(&self.dir)
+            .with_context(|| format!("cannot write in {}", self.dir.display()))?;
+        let mut writer = newsflow_core::ipc::IpcWriter::new(
+            "checkpoint",
+            std::io::BufWriter::new(tmp.as_file()),
+            &out.schema(),
+        )?;
+        writer.write(&out)?;
+        std::io::Write::flush(&mut writer.finish()?)?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(out)
+    }
+}
+
+fn read_checkpoint(file: std::fs::File, schema: &SchemaRef, rows: usize) -> Result<RecordBatch> {
+    let mut batches = Vec::new();
+    for b in newsflow_core::ipc::read_stream("checkpoint", std::io::BufReader::new(file))? {
+        batches.push(conform("checkpoint", b?, schema)?);
+    }
+    let batch = match batches.len() {
+        1 => batches.pop().expect("one batch"),
+        n => anyhow::bail!("{n} batches instead of one"),
+    };
+    anyhow::ensure!(
+        batch.num_rows() == rows,
+        "{} rows instead of {rows}",
+        batch.num_rows()
+    );
+    Ok(batch)
 }
 
 /// A progress bar on the terminal: documents done, rate and, when the
@@ -96,6 +207,8 @@ pub struct RunStats {
     /// Busy time per stage (summed over batches and threads) and wall time
     /// of the corpus passes, in milliseconds.
     pub stage_ms: BTreeMap<String, u64>,
+    /// Batches whose normalization was read back from checkpoints.
+    pub resumed_batches: u64,
 }
 
 impl Runner {
@@ -114,7 +227,14 @@ impl Runner {
             normalize,
             times: Mutex::new(BTreeMap::new()),
             progress: None,
+            checkpoints: None,
         })
+    }
+
+    /// Stores and reuses normalization results in `checkpoints`.
+    pub fn with_checkpoints(mut self, checkpoints: Option<Checkpoints>) -> Runner {
+        self.checkpoints = checkpoints;
+        self
     }
 
     /// Shows progress on `progress` while running.
@@ -173,7 +293,9 @@ impl Runner {
         self.phase("learning boilerplate");
         let started = Instant::now();
         let line_stats = self.line_stats(source()?)?;
-        let mut boilerplate = Some(line_stats.finish(&self.normalize));
+        let boilerplate = line_stats.finish(&self.normalize);
+        let boilerplate_digest = boilerplate.digest();
+        let mut boilerplate = Some(boilerplate);
         self.stages = std::mem::take(&mut self.stages)
             .into_iter()
             .map(|s| match (s, boilerplate.take()) {
@@ -202,7 +324,12 @@ impl Runner {
         {
             let file = std::io::BufWriter::new(spill.as_file().try_clone()?);
             let mut writer = newsflow_core::ipc::IpcWriter::new("spill", file, &spill_schema)?;
-            let chain = |b: RecordBatch| self.chain(b, head.clone(), &head_schemas);
+            let chain = |b: RecordBatch| match &self.checkpoints {
+                Some(cp) => cp.get_or_compute(boilerplate_digest, b, &spill_schema, |b| {
+                    self.chain(b, head.clone(), &head_schemas)
+                }),
+                None => self.chain(b, head.clone(), &head_schemas),
+            };
             self.pump(source()?, &chain, &mut |b| {
                 deduper.observe(&b)?;
                 writer.write(&b)?;
@@ -233,6 +360,9 @@ impl Runner {
             sink(b)
         })?;
         stats.stage_ms = self.stage_ms();
+        if let Some(cp) = &self.checkpoints {
+            stats.resumed_batches = cp.reused.load(std::sync::atomic::Ordering::Relaxed);
+        }
         Ok(stats)
     }
 

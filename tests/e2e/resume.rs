@@ -1,0 +1,137 @@
+//! Crash safety: a run killed with SIGKILL at any point leaves no partial
+//! file under a final name, and running it again gives byte-identical
+//! output to an uninterrupted run, reusing the checkpointed work.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use newsflow_e2e::*;
+
+const FINAL_NAMES: &[&str] = &[
+    "documents.parquet",
+    "documents.csv",
+    "rejects.parquet",
+    "rejects.csv",
+    "mentions.parquet",
+    "topic_evidence.parquet",
+    "manifest.json",
+];
+
+fn run_args<'a>(cfg: &'a str, input: &'a str, out: &'a str) -> Vec<&'a str> {
+    vec!["--config", cfg, "run", input, "-o", out, "--threads", "2"]
+}
+
+/// Files under final names: none, or (when the run had finished) all.
+fn assert_no_partial_files(out: &Path) {
+    let present: Vec<&str> = FINAL_NAMES
+        .iter()
+        .copied()
+        .filter(|n| out.join(n).exists())
+        .collect();
+    assert!(
+        present.is_empty() || present.len() == FINAL_NAMES.len(),
+        "a killed run left {present:?}"
+    );
+}
+
+#[test]
+fn killed_runs_resume_to_identical_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    newsflow_ok(&[
+        "gen",
+        "-o",
+        input.to_str().unwrap(),
+        "-n",
+        "120",
+        "--seed",
+        "5",
+        "-q",
+    ]);
+    // Small batches, so a kill lands between checkpoints.
+    let cfg = tmp.path().join("small-batches.toml");
+    std::fs::write(&cfg, "[ingest]\nbatch_size = 8\n").unwrap();
+    let cfg = cfg.to_str().unwrap();
+    let input = input.to_str().unwrap();
+
+    let reference = tmp.path().join("reference");
+    newsflow_ok(
+        &[
+            &run_args(cfg, input, reference.to_str().unwrap())[..],
+            &["-q"],
+        ]
+        .concat(),
+    );
+    let expected = data_files(&reference);
+    assert!(!reference.join(".newsflow-checkpoints").exists());
+
+    let mut resumed_any = false;
+    for (i, after_ms) in [300u64, 1500, 4000, 8000].into_iter().enumerate() {
+        let out = tmp.path().join(format!("killed{i}"));
+        let out_str = out.to_str().unwrap();
+        let mut child = Command::new(bin())
+            .args(run_args(cfg, input, out_str))
+            .arg("-q")
+            .current_dir(repo())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(after_ms));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        assert_no_partial_files(&out);
+
+        let had_checkpoints = out.join(".newsflow-checkpoints").is_dir();
+        let mut args = run_args(cfg, input, out_str);
+        if had_checkpoints {
+            args.push("--resume");
+        }
+        let rerun = newsflow(&args);
+        assert!(
+            rerun.status.success(),
+            "{}",
+            String::from_utf8_lossy(&rerun.stderr)
+        );
+        let stderr = String::from_utf8_lossy(&rerun.stderr);
+        resumed_any |= stderr.contains("batches read back from checkpoints");
+
+        let got = data_files(&out);
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            expected.keys().collect::<Vec<_>>()
+        );
+        for (name, bytes) in &expected {
+            assert!(
+                bytes == &got[name],
+                "{name} differs after a kill at {after_ms} ms"
+            );
+        }
+        assert!(
+            !out.join(".newsflow-checkpoints").exists(),
+            "checkpoints left behind"
+        );
+        let leftovers: Vec<String> = files(&out)
+            .into_keys()
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    }
+    assert!(resumed_any, "no kill point left checkpoints to resume from");
+}
+
+#[test]
+fn resume_without_checkpoints_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = newsflow(&[
+        "run",
+        "seeds",
+        "-o",
+        tmp.path().to_str().unwrap(),
+        "--resume",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nothing to resume"), "{err}");
+}
