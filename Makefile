@@ -36,7 +36,7 @@ $(VPY): requirements-dev.txt
 
 venv: $(VPY) ## Create .venv with the pinned Python packages (pyarrow, pandas, polars, duckdb, pytest)
 
-test-python: $(VPY) ## Python checks: the output loads in pandas, polars and DuckDB; the example external stage works
+test-python: $(VPY) ## Python checks: the output loads in pandas, polars and DuckDB; examples/explore.ipynb runs; report.html renders in headless Chromium (apt-get install chromium); the example external stage works
 	$(CARGO) build -p newsflow-cli
 	NEWSFLOW_BIN=$(CURDIR)/$(DEBUG_BIN) $(VPY) -m pytest -q tests/python
 
