@@ -271,6 +271,28 @@ mod tests {
     }
 
     #[test]
+    fn digest_ignores_learning_order() {
+        let docs: Vec<_> = (0..6)
+            .map(|i| {
+                doc(
+                    &format!("s/{i}.txt"),
+                    &format!("Footer A\nFooter B\nStory {i}"),
+                )
+            })
+            .collect();
+        let cfg = NormalizeConfig::default();
+        let mut forward = LineStats::new();
+        forward.observe(&test_batch(&docs)).unwrap();
+        let reversed: Vec<_> = docs.iter().rev().cloned().collect();
+        let mut backward = LineStats::new();
+        backward.observe(&test_batch(&reversed)).unwrap();
+        let (a, b) = (forward.finish(&cfg), backward.finish(&cfg));
+        assert_eq!(a.len(), 2);
+        assert_eq!(a.digest(), b.digest());
+        assert_ne!(a.digest(), Boilerplate::default().digest());
+    }
+
+    #[test]
     fn source_keys() {
         assert_eq!(
             source_key(None, Some("a/b/c.txt")),

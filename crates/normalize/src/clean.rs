@@ -1,0 +1,204 @@
+//! Unicode and whitespace cleanup of raw article text.
+//!
+//! [`clean_text`] returns NFC text whose only whitespace is the ASCII space
+//! and the line feed: no-break and other odd spaces become spaces, soft
+//! hyphens, zero-width and bidirectional marks and control characters go,
+//! runs of spaces collapse, lines are trimmed, and runs of blank lines
+//! collapse to one blank line (a paragraph break). Mojibake is repaired
+//! first (see [`crate::mojibake`]). Curly quotes and every other printable
+//! character stay as written.
+//!
+//! Cleaning is idempotent: `clean_text(clean_text(x)) == clean_text(x)`
+//! (a property test checks it). The steps are ordered for that: characters
+//! that vanish are dropped before NFC composition and before mojibake
+//! repair looks at neighbouring characters, and the characters removed last
+//! (C1 controls, no-break spaces, which mojibake repair needs to see) are
+//! replaced by a space rather than dropped, so removing them never joins
+//! two characters into a new sequence.
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+
+use crate::mojibake;
+
+/// Most rounds of mojibake repair (text encoded wrongly twice needs two).
+const MAX_REPAIR_ROUNDS: usize = 4;
+
+/// Cleaned text and what cleaning did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cleaned {
+    /// Lines separated by `\n`; an empty line separates paragraphs.
+    pub text: String,
+    /// Number of mojibake sequences repaired.
+    pub mojibake_repairs: usize,
+}
+
+/// Characters dropped outright.
+fn is_ignorable(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}'                       // soft hyphen
+        | '\u{034F}'                     // combining grapheme joiner
+        | '\u{061C}'                     // Arabic letter mark
+        | '\u{180E}'                     // Mongolian vowel separator
+        | '\u{200B}'..='\u{200F}'        // zero-width space/joiners, LRM, RLM
+        | '\u{202A}'..='\u{202E}'        // bidi embeddings
+        | '\u{2060}'..='\u{2064}'        // word joiner, invisible operators
+        | '\u{2066}'..='\u{2069}'        // bidi isolates
+        | '\u{FEFF}'                     // byte order mark
+        | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// First step: drops ignorable and C0 control characters and maps line and
+/// space separators. No-break spaces and C1 controls are kept for mojibake
+/// repair.
+fn map_chars(text: &str, out: &mut String) {
+    out.clear();
+    out.reserve(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() != Some(&'\n') {
+                    out.push('\n');
+                }
+            }
+            '\n' => out.push('\n'),
+            '\u{000B}' | '\u{000C}' | '\u{2028}' => out.push('\n'),
+            '\u{2029}' => out.push_str("\n\n"),
+            '\t' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => {
+                out.push(' ')
+            }
+            c if c.is_ascii_control() => {}
+            c if is_ignorable(c) => {}
+            c => out.push(c),
+        }
+    }
+}
+
+fn nfc(text: String) -> String {
+    match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => text,
+        _ => text.nfc().collect(),
+    }
+}
+
+/// Cleans raw article text (see the module docs).
+pub fn clean_text(raw: &str) -> Cleaned {
+    let mut mapped = String::new();
+    map_chars(raw, &mut mapped);
+    let mut text = nfc(mapped);
+    let mut repairs = 0;
+    for _ in 0..MAX_REPAIR_ROUNDS {
+        let Some((repaired, n)) = mojibake::repair_pass(&text) else {
+            break;
+        };
+        repairs += n;
+        let mut remapped = String::new();
+        map_chars(&repaired, &mut remapped);
+        text = nfc(remapped);
+    }
+    Cleaned {
+        text: layout_lines(&text),
+        mojibake_repairs: repairs,
+    }
+}
+
+/// Last step: C1 controls and no-break spaces become spaces, space runs
+/// collapse, lines are trimmed, blank-line runs collapse to one.
+fn layout_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_blank = false;
+    for line in text.split('\n') {
+        let start = out.len();
+        if start > 0 {
+            out.push('\n');
+            if pending_blank {
+                out.push('\n');
+            }
+        }
+        let content_start = out.len();
+        let mut space = false;
+        for c in line.chars() {
+            let c = if c == '\u{A0}' || ('\u{80}'..='\u{9F}').contains(&c) {
+                ' '
+            } else {
+                c
+            };
+            if c == ' ' {
+                space = out.len() > content_start;
+            } else {
+                if space {
+                    out.push(' ');
+                    space = false;
+                }
+                out.push(c);
+            }
+        }
+        if out.len() == content_start {
+            // Blank line: undo the separator, remember the paragraph break.
+            out.truncate(start);
+            pending_blank = start > 0;
+        } else {
+            pending_blank = false;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn table() {
+        let cases = [
+            ("plain", "plain"),
+            ("  a  b \t c  ", "a b c"),
+            ("a\r\nb\rc", "a\nb\nc"),
+            ("a\n\n\n\nb\n \n", "a\n\nb"),
+            ("\n\n a \n\n", "a"),
+            ("we did so.\u{a0} \u{a0}", "we did so."),
+            ("\u{a0}In cooperation", "In cooperation"),
+            ("Updated at:\u{a0}", "Updated at:"),
+            (
+                "soft\u{ad}hyphen zero\u{200b}width \u{feff}bom",
+                "softhyphen zerowidth bom",
+            ),
+            ("ctrl\u{7}chars\u{1b}", "ctrlchars"),
+            ("c1\u{85}control", "c1 control"),
+            ("para\u{2029}graph", "para\n\ngraph"),
+            ("e\u{301}", "é"),
+            ("“curly” ‘quotes’ stay", "“curly” ‘quotes’ stay"),
+            ("Japanâ€™s", "Japan’s"),
+            ("Ã¢â‚¬â„¢", "’"),
+            ("", ""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(clean_text(input).text, want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn counts_repairs() {
+        assert_eq!(clean_text("Japanâ€™s").mojibake_repairs, 1);
+        assert_eq!(clean_text("Japan’s").mojibake_repairs, 0);
+    }
+
+    proptest! {
+        #[test]
+        fn cleaning_is_idempotent(input in "\\PC*|[ \\n\\r\\t\u{a0}\u{ad}\u{200b}\u{85}\u{80}-\u{ff}a-zA-ZÐÑР-я€’“”—]{0,60}") {
+            let once = clean_text(&input).text;
+            let twice = clean_text(&once);
+            prop_assert_eq!(&twice.text, &once);
+            prop_assert_eq!(twice.mojibake_repairs, 0);
+        }
+
+        #[test]
+        fn cleaned_text_has_only_plain_whitespace(input in any::<String>()) {
+            let out = clean_text(&input).text;
+            prop_assert!(out.chars().all(|c| !c.is_whitespace() || c == ' ' || c == '\n'));
+            prop_assert!(!out.contains("  ") && !out.contains("\n\n\n") && !out.contains(" \n"));
+            prop_assert_eq!(out.trim(), out.as_str());
+        }
+    }
+}

@@ -1,0 +1,511 @@
+//! Exact and near-duplicate clusters over cleaned bodies.
+//!
+//! The runner feeds every normalized batch to [`Deduper::observe`], calls
+//! [`Deduper::finish`] once, and rewrites each batch with
+//! [`Clusters::apply`]. No document is dropped: duplicates get
+//! `dup_cluster` = the representative's `doc_id` (the smallest `doc_id` of
+//! the cluster) and `dup_kind` = `exact` (the same cleaned body as a
+//! smaller `doc_id` of the cluster) or `near` (estimated word 5-shingle
+//! Jaccard similarity at least `near_dup_threshold`, directly or through a
+//! chain of such pairs). The representative, and every document without
+//! duplicates, stays `unique` with itself as cluster.
+//!
+//! # Method
+//!
+//! Each body is split into lower-cased words; each run of 5 words (a
+//! shingle; the whole text when shorter) is hashed with xxh3 under a fixed
+//! seed, and a MinHash signature keeps, for each of
+//! `minhash_permutations` fixed seeds, the minimum of the shingle hashes
+//! mixed with that seed. Signatures are cut into `lsh_bands` bands;
+//! documents sharing a band are candidates, verified by comparing whole
+//! signatures. Within one band bucket a document is compared with at most
+//! [`MAX_LEADERS`] earlier, mutually dissimilar documents, so the work is
+//! linear in the corpus even when thousands of copies share a bucket.
+//! Candidates are processed in `doc_id` order, so the clusters do not
+//! depend on the order batches were observed in.
+//!
+//! # Memory
+//!
+//! Per document: its `doc_id`, an 8-byte body hash and a signature of
+//! `4 × minhash_permutations` bytes (512 bytes by default), about 600 bytes
+//! in all; [`Deduper::finish`] adds about 40 bytes per document for one band
+//! index at a time. A million documents take about 0.7 GB.
+//! [`Clusters`] keeps only the duplicates (not the unique documents).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, RecordBatch, StringArray};
+use newsflow_core::Result;
+use newsflow_core::batch::{str_column, with_columns};
+use newsflow_core::schema::col;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+
+use crate::NormalizeConfig;
+
+/// Words per shingle.
+pub const SHINGLE_WORDS: usize = 5;
+/// Most documents a new document is compared with in one band bucket.
+pub const MAX_LEADERS: usize = 8;
+/// Seed of the shingle hash.
+const SHINGLE_SEED: u64 = 0x6e65_7773_666c_6f77; // "newsflow"
+
+/// `dup_kind` of a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DupKind {
+    /// No duplicate, or the cluster's representative.
+    Unique,
+    /// Same cleaned body as a smaller `doc_id` in the cluster.
+    Exact,
+    /// Similar body.
+    Near,
+}
+
+impl DupKind {
+    /// The `dup_kind` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DupKind::Unique => "unique",
+            DupKind::Exact => "exact",
+            DupKind::Near => "near",
+        }
+    }
+}
+
+#[derive(Debug)]
+struct DocSig {
+    doc_id: String,
+    exact: u64,
+    signature: Box<[u32]>,
+}
+
+/// Collects body signatures of normalized batches.
+#[derive(Debug)]
+pub struct Deduper {
+    threshold: f64,
+    bands: usize,
+    seeds: Vec<u64>,
+    docs: Vec<DocSig>,
+}
+
+fn splitmix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+impl Deduper {
+    /// A deduper with the configured threshold and signature shape (both
+    /// validated by [`NormalizeConfig::build`]; out-of-range values are
+    /// clamped here).
+    pub fn new(cfg: &NormalizeConfig) -> Self {
+        let permutations = cfg.minhash_permutations.max(1);
+        let bands = cfg.lsh_bands.clamp(1, permutations);
+        let permutations = permutations - permutations % bands;
+        Deduper {
+            threshold: cfg.near_dup_threshold.clamp(0.0, 1.0),
+            bands,
+            seeds: (0..permutations as u64)
+                .map(|i| splitmix64(i ^ SHINGLE_SEED))
+                .collect(),
+            docs: Vec::new(),
+        }
+    }
+
+    /// Signs the bodies of a normalized batch (rows with a null body, i.e.
+    /// rejects, and empty bodies are skipped: they stay unique).
+    pub fn observe(&mut self, batch: &RecordBatch) -> Result<()> {
+        let ids = str_column("dedup", batch, col::DOC_ID)?;
+        let bodies = str_column("dedup", batch, col::BODY)?;
+        for row in 0..batch.num_rows() {
+            let (Some(id), Some(body)) = (ids.get(row), bodies.get(row)) else {
+                continue;
+            };
+            if let Some(signature) = self.signature(body) {
+                self.docs.push(DocSig {
+                    doc_id: id.to_string(),
+                    exact: xxh3_64(body.as_bytes()),
+                    signature,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// MinHash signature of a body; `None` when it has no words.
+    fn signature(&self, body: &str) -> Option<Box<[u32]>> {
+        let mut word = String::new();
+        let mut words: Vec<u64> = Vec::new();
+        for w in body
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            word.clear();
+            word.extend(w.chars().flat_map(char::to_lowercase));
+            words.push(xxh3_64(word.as_bytes()));
+        }
+        if words.is_empty() {
+            return None;
+        }
+        let mut signature = vec![u32::MAX; self.seeds.len()].into_boxed_slice();
+        let width = SHINGLE_WORDS.min(words.len());
+        let mut bytes = [0u8; 8 * SHINGLE_WORDS];
+        for shingle in words.windows(width) {
+            for (slot, h) in bytes.chunks_exact_mut(8).zip(shingle) {
+                slot.copy_from_slice(&h.to_le_bytes());
+            }
+            let h = xxh3_64_with_seed(&bytes[..8 * width], SHINGLE_SEED);
+            for (min, seed) in signature.iter_mut().zip(&self.seeds) {
+                let v = (splitmix64(h ^ seed) >> 32) as u32;
+                if v < *min {
+                    *min = v;
+                }
+            }
+        }
+        Some(signature)
+    }
+
+    /// Number of documents signed.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// True when no document was signed.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// Builds the clusters.
+    pub fn finish(mut self) -> Clusters {
+        self.docs.sort_by(|a, b| {
+            a.doc_id
+                .cmp(&b.doc_id)
+                .then(a.exact.cmp(&b.exact))
+                .then_with(|| a.signature.cmp(&b.signature))
+        });
+        let n = self.docs.len();
+        let mut sets = UnionFind::new(n);
+        // Exact duplicates.
+        let mut first_with_hash: HashMap<u64, usize> = HashMap::with_capacity(n);
+        for (i, doc) in self.docs.iter().enumerate() {
+            match first_with_hash.get(&doc.exact) {
+                Some(&j) => sets.union(i, j),
+                None => {
+                    first_with_hash.insert(doc.exact, i);
+                }
+            }
+        }
+        // Near duplicates, one band at a time.
+        let rows = self.seeds.len() / self.bands;
+        for band in 0..self.bands {
+            let mut buckets: HashMap<u64, Vec<usize>> = HashMap::new();
+            for i in 0..n {
+                let part = &self.docs[i].signature[band * rows..(band + 1) * rows];
+                let mut key_bytes = Vec::with_capacity(rows * 4);
+                for v in part {
+                    key_bytes.extend_from_slice(&v.to_le_bytes());
+                }
+                let leaders = buckets.entry(xxh3_64(&key_bytes)).or_default();
+                let mut matched = false;
+                for &j in leaders.iter() {
+                    if sets.find(i) == sets.find(j)
+                        || similarity(&self.docs[i].signature, &self.docs[j].signature)
+                            >= self.threshold
+                    {
+                        sets.union(i, j);
+                        matched = true;
+                        break;
+                    }
+                }
+                if !matched && leaders.len() < MAX_LEADERS {
+                    leaders.push(i);
+                }
+            }
+        }
+        // Representatives (smallest index = smallest doc_id) and kinds.
+        let mut rep_of_root: HashMap<usize, usize> = HashMap::new();
+        for i in 0..n {
+            rep_of_root.entry(sets.find(i)).or_insert(i);
+        }
+        let mut seen_exact: HashMap<(usize, u64), usize> = HashMap::new();
+        let mut assignments = HashMap::new();
+        for i in 0..n {
+            let root = sets.find(i);
+            let rep = rep_of_root[&root];
+            let earlier_same = seen_exact.contains_key(&(root, self.docs[i].exact));
+            seen_exact.entry((root, self.docs[i].exact)).or_insert(i);
+            if rep == i {
+                continue;
+            }
+            let kind = if earlier_same {
+                DupKind::Exact
+            } else {
+                DupKind::Near
+            };
+            assignments.insert(
+                self.docs[i].doc_id.clone(),
+                (self.docs[rep].doc_id.clone(), kind),
+            );
+        }
+        tracing::debug!(
+            documents = n,
+            duplicates = assignments.len(),
+            "duplicate clusters built"
+        );
+        Clusters { assignments }
+    }
+}
+
+/// Fraction of equal signature positions: the MinHash estimate of the
+/// Jaccard similarity of the shingle sets.
+fn similarity(a: &[u32], b: &[u32]) -> f64 {
+    let same = a.iter().zip(b).filter(|(x, y)| x == y).count();
+    same as f64 / a.len().max(1) as f64
+}
+
+struct UnionFind {
+    parent: Vec<usize>,
+}
+
+impl UnionFind {
+    fn new(n: usize) -> Self {
+        UnionFind {
+            parent: (0..n).collect(),
+        }
+    }
+
+    fn find(&mut self, mut i: usize) -> usize {
+        while self.parent[i] != i {
+            self.parent[i] = self.parent[self.parent[i]];
+            i = self.parent[i];
+        }
+        i
+    }
+
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            // The smaller index becomes the root: deterministic shape.
+            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.parent[hi] = lo;
+        }
+    }
+}
+
+/// Duplicate assignments: `doc_id` -> (representative, kind), for the
+/// duplicates only.
+#[derive(Debug, Default, Clone)]
+pub struct Clusters {
+    assignments: HashMap<String, (String, DupKind)>,
+}
+
+impl Clusters {
+    /// Number of documents that are duplicates of another.
+    pub fn duplicates(&self) -> usize {
+        self.assignments.len()
+    }
+
+    /// Cluster representative and kind of `doc_id`; `None` for a unique
+    /// document (its own cluster).
+    pub fn get(&self, doc_id: &str) -> Option<(&str, DupKind)> {
+        self.assignments
+            .get(doc_id)
+            .map(|(rep, kind)| (rep.as_str(), *kind))
+    }
+
+    /// Rewrites `dup_cluster` and `dup_kind` of a normalized batch. Rows
+    /// that are not duplicates (and reject rows) keep their values.
+    pub fn apply(&self, batch: RecordBatch) -> Result<RecordBatch> {
+        if self.assignments.is_empty() {
+            return Ok(batch);
+        }
+        let ids = str_column("dedup", &batch, col::DOC_ID)?;
+        let clusters = str_column("dedup", &batch, col::DUP_CLUSTER)?;
+        let kinds = str_column("dedup", &batch, col::DUP_KIND)?;
+        let mut any = false;
+        let mut new_clusters = Vec::with_capacity(batch.num_rows());
+        let mut new_kinds = Vec::with_capacity(batch.num_rows());
+        for row in 0..batch.num_rows() {
+            match ids.get(row).and_then(|id| self.get(id)) {
+                Some((rep, kind)) if clusters.get(row).is_some() => {
+                    any = true;
+                    new_clusters.push(Some(rep));
+                    new_kinds.push(Some(kind.as_str()));
+                }
+                _ => {
+                    new_clusters.push(clusters.get(row));
+                    new_kinds.push(kinds.get(row));
+                }
+            }
+        }
+        if !any {
+            return Ok(batch);
+        }
+        let schema = batch.schema();
+        with_columns(
+            "dedup",
+            &batch,
+            schema,
+            vec![
+                (
+                    col::DUP_CLUSTER,
+                    Arc::new(StringArray::from(new_clusters)) as ArrayRef,
+                ),
+                (
+                    col::DUP_KIND,
+                    Arc::new(StringArray::from(new_kinds)) as ArrayRef,
+                ),
+            ],
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_schema::{DataType, Field, Schema};
+
+    fn batch(rows: &[(&str, Option<&str>)]) -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new(col::DOC_ID, DataType::Utf8, true),
+            Field::new(col::BODY, DataType::Utf8, true),
+            Field::new(col::DUP_CLUSTER, DataType::Utf8, true),
+            Field::new(col::DUP_KIND, DataType::Utf8, true),
+        ]));
+        let ids: StringArray = rows.iter().map(|r| Some(r.0)).collect();
+        let bodies: StringArray = rows.iter().map(|r| r.1).collect();
+        let clusters: StringArray = rows.iter().map(|r| r.1.map(|_| r.0)).collect();
+        let kinds: StringArray = rows.iter().map(|r| r.1.map(|_| "unique")).collect();
+        RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(ids),
+                Arc::new(bodies),
+                Arc::new(clusters),
+                Arc::new(kinds),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn story(seed: usize, words: usize) -> String {
+        (0..words)
+            .map(|i| format!("w{}", (i * 7919 + seed * 104_729) % 5003))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn cluster_table(clusters: &Clusters, ids: &[&str]) -> Vec<(String, String, &'static str)> {
+        ids.iter()
+            .map(|id| match clusters.get(id) {
+                Some((rep, kind)) => (id.to_string(), rep.to_string(), kind.as_str()),
+                None => (id.to_string(), id.to_string(), "unique"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn exact_near_and_unique() {
+        let base = story(1, 300);
+        let mut edited: Vec<&str> = base.split(' ').collect();
+        edited[150] = "changed";
+        let near = edited.join(" ");
+        let other = story(2, 300);
+        let rows = [
+            ("d", Some(base.as_str())),
+            ("b", Some(near.as_str())),
+            ("c", Some(other.as_str())),
+            ("a", Some(base.as_str())),
+            ("e", None),
+            ("f", Some("")),
+            ("g", Some("")),
+        ];
+        let cfg = NormalizeConfig::default();
+        let ids = ["a", "b", "c", "d", "e", "f", "g"];
+        let mut tables = Vec::new();
+        // Whatever the batch split and order, the result is the same.
+        for split in [1, 3, 7] {
+            for reverse in [false, true] {
+                let mut rows = rows.to_vec();
+                if reverse {
+                    rows.reverse();
+                }
+                let mut deduper = Deduper::new(&cfg);
+                for chunk in rows.chunks(split) {
+                    deduper.observe(&batch(chunk)).unwrap();
+                }
+                tables.push(cluster_table(&deduper.finish(), &ids));
+            }
+        }
+        let want = vec![
+            ("a".to_string(), "a".to_string(), "unique"),
+            ("b".into(), "a".into(), "near"),
+            ("c".into(), "c".into(), "unique"),
+            ("d".into(), "a".into(), "exact"),
+            ("e".into(), "e".into(), "unique"),
+            ("f".into(), "f".into(), "unique"),
+            ("g".into(), "g".into(), "unique"),
+        ];
+        for t in &tables {
+            assert_eq!(t, &want);
+        }
+    }
+
+    #[test]
+    fn apply_rewrites_only_duplicates() {
+        let body = story(3, 50);
+        let rows = [
+            ("x", Some(body.as_str())),
+            ("y", Some(body.as_str())),
+            ("r", None),
+        ];
+        let mut deduper = Deduper::new(&NormalizeConfig::default());
+        deduper.observe(&batch(&rows)).unwrap();
+        assert_eq!(deduper.len(), 2);
+        let clusters = deduper.finish();
+        assert_eq!(clusters.duplicates(), 1);
+        let out = clusters.apply(batch(&rows)).unwrap();
+        let c = str_column("t", &out, col::DUP_CLUSTER).unwrap();
+        let k = str_column("t", &out, col::DUP_KIND).unwrap();
+        let got: Vec<_> = (0..3).map(|i| (c.get(i), k.get(i))).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("x"), Some("unique")),
+                (Some("x"), Some("exact")),
+                (None, None)
+            ]
+        );
+    }
+
+    #[test]
+    fn dissimilar_texts_stay_apart() {
+        let mut deduper = Deduper::new(&NormalizeConfig::default());
+        let rows: Vec<(String, String)> = (0..50)
+            .map(|i| (format!("doc{i:02}"), story(i + 10, 120)))
+            .collect();
+        let refs: Vec<(&str, Option<&str>)> = rows
+            .iter()
+            .map(|(id, b)| (id.as_str(), Some(b.as_str())))
+            .collect();
+        deduper.observe(&batch(&refs)).unwrap();
+        assert_eq!(deduper.finish().duplicates(), 0);
+    }
+
+    #[test]
+    fn many_copies_cluster_under_the_smallest_id() {
+        let body = story(4, 80);
+        let ids: Vec<String> = (0..500).map(|i| format!("c{i:03}")).collect();
+        let rows: Vec<(&str, Option<&str>)> = ids
+            .iter()
+            .rev()
+            .map(|id| (id.as_str(), Some(body.as_str())))
+            .collect();
+        let mut deduper = Deduper::new(&NormalizeConfig::default());
+        deduper.observe(&batch(&rows)).unwrap();
+        let clusters = deduper.finish();
+        assert_eq!(clusters.duplicates(), 499);
+        assert_eq!(clusters.get("c499"), Some(("c000", DupKind::Exact)));
+    }
+}

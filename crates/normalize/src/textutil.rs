@@ -1,0 +1,77 @@
+//! Small shape tests on lines and paragraphs shared by the rules.
+
+/// Closing quotes and brackets that may follow a sentence's final stop.
+const CLOSERS: &[char] = &['"', '\'', '”', '’', '»', '“', ')', ']', '›'];
+
+/// Number of whitespace-separated words.
+pub fn word_count(text: &str) -> usize {
+    text.split_whitespace().count()
+}
+
+/// The last character that is not a closing quote or bracket.
+fn last_significant(text: &str) -> Option<char> {
+    text.trim_end()
+        .trim_end_matches(CLOSERS)
+        .chars()
+        .next_back()
+}
+
+/// Whether `text` ends like a sentence: `.`, `!`, `?` or `…`, possibly
+/// followed by closing quotes or brackets.
+pub fn ends_sentence(text: &str) -> bool {
+    matches!(last_significant(text), Some('.' | '!' | '?' | '…'))
+}
+
+/// Whether `text` ends with punctuation that a headline or heading does not
+/// end with (`.`, `,`, `;`, `:`, `…`). `?` and `!` are allowed.
+pub fn ends_with_stop(text: &str) -> bool {
+    matches!(last_significant(text), Some('.' | ',' | ';' | ':' | '…'))
+}
+
+/// Whether a sentence ends inside `text` (`.`, `!`, `?` or `…` followed
+/// by a space).
+pub fn has_sentence_inside(text: &str) -> bool {
+    [". ", "! ", "? ", "… ", ".” ", ".\" ", ".» "]
+        .iter()
+        .any(|end| text.contains(end))
+}
+
+/// Whether the first letter or digit of `text` is upper case or a digit
+/// (quotes and brackets before it are skipped).
+pub fn starts_upper(text: &str) -> bool {
+    text.chars()
+        .find(|c| c.is_alphanumeric())
+        .is_some_and(|c| c.is_uppercase() || c.is_numeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table() {
+        // (text, ends_sentence, ends_with_stop, starts_upper)
+        let cases = [
+            ("He said so.", true, true, true),
+            ("“We agree,” he said.”", true, true, true),
+            ("the Russian minister noted.\"", true, true, false),
+            ("relations\"", false, false, false),
+            ("Lavrov noted", false, false, true),
+            ("Is it over?", true, false, true),
+            ("Question:", false, true, true),
+            ("«Россия»", false, false, true),
+            ("2019 in review", false, false, true),
+            ("", false, false, false),
+        ];
+        for (text, sentence, stop, upper) in cases {
+            assert_eq!(ends_sentence(text), sentence, "ends_sentence {text:?}");
+            assert_eq!(ends_with_stop(text), stop, "ends_with_stop {text:?}");
+            assert_eq!(starts_upper(text), upper, "starts_upper {text:?}");
+        }
+        assert_eq!(word_count(" a  b c "), 3);
+        assert!(has_sentence_inside("It was held. Enditem"));
+        assert!(!has_sentence_inside(
+            "Reporting by John Smith; Editing by Jane Doe"
+        ));
+    }
+}
