@@ -477,6 +477,14 @@ impl Normalizer {
         if doc.entities.repaired {
             doc.flags.push("alias_repaired");
         }
+        // A transcript's speaker label was cut from the body, so the
+        // extractor never saw it; the speaker is still a person of the
+        // document (without a mention row, as there is no offset).
+        if let Some(speaker) = &doc.speaker
+            && !doc.entities.persons.contains(speaker)
+        {
+            doc.entities.persons.insert(0, speaker.clone());
+        }
         doc
     }
 
