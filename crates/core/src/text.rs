@@ -463,6 +463,9 @@ impl TermMatcher {
 mod tests {
     use super::*;
 
+    /// Patterns, a text, and the expected (pattern index, surface) matches.
+    type Case<'a> = (&'a [&'a str], &'a str, &'a [(usize, &'a str)]);
+
     fn matches(patterns: &[&str], text: &str) -> Vec<(usize, String)> {
         let mut b = TermMatcher::builder();
         for (i, p) in patterns.iter().enumerate() {
@@ -477,7 +480,7 @@ mod tests {
 
     #[test]
     fn table() {
-        let cases: &[(&[&str], &str, &[(usize, &str)])] = &[
+        let cases: &[Case] = &[
             // word boundaries: no match inside a longer word
             (&["Iran"], "Iranian and Iran.", &[(0, "Iran")]),
             (&["Lvov"], "Lavrov and Lvov", &[(0, "Lvov")]),
