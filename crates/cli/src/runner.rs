@@ -468,6 +468,10 @@ impl Runner {
 
     /// Takes the receiver by value so that an early error drops it, which
     /// stops the producer thread.
+    ///
+    /// Chunks are processed by the pool while this thread hands the results
+    /// of the previous chunk to `sink` (export and spill writing overlap
+    /// with the stages); results reach the sink in input order.
     fn consume<T: Send>(
         &self,
         rx: Receiver<newsflow_core::Result<RecordBatch>>,
@@ -475,23 +479,45 @@ impl Runner {
         f: &(dyn Fn(RecordBatch) -> Result<T> + Sync),
         sink: &mut dyn FnMut(T) -> Result<()>,
     ) -> Result<()> {
-        loop {
-            let mut chunk = Vec::with_capacity(depth);
-            while chunk.len() < depth {
-                match rx.recv() {
-                    Ok(batch) => chunk.push(batch?),
-                    Err(_) => break,
+        self.pool.in_place_scope(|scope| {
+            let mut in_flight = std::collections::VecDeque::new();
+            loop {
+                let mut chunk = Vec::with_capacity(depth);
+                let mut ended = false;
+                while chunk.len() < depth {
+                    match rx.recv() {
+                        Ok(batch) => chunk.push(batch?),
+                        Err(_) => {
+                            ended = true;
+                            break;
+                        }
+                    }
+                }
+                if !chunk.is_empty() {
+                    let (done, results) = std::sync::mpsc::sync_channel::<Vec<Result<T>>>(1);
+                    scope.spawn(move |_| {
+                        let out = chunk.into_par_iter().map(f).collect();
+                        // The receiver is gone only when the run already failed.
+                        let _ = done.send(out);
+                    });
+                    in_flight.push_back(results);
+                }
+                // One chunk is processed while the one before it is written.
+                while in_flight.len() > 1 || (ended && !in_flight.is_empty()) {
+                    let results = in_flight
+                        .pop_front()
+                        .expect("a chunk in flight")
+                        .recv()
+                        .context("a worker thread panicked")?;
+                    for result in results {
+                        sink(result?)?;
+                    }
+                }
+                if ended {
+                    return Ok(());
                 }
             }
-            if chunk.is_empty() {
-                return Ok(());
-            }
-            let results: Vec<Result<T>> =
-                self.pool.install(|| chunk.into_par_iter().map(f).collect());
-            for result in results {
-                sink(result?)?;
-            }
-        }
+        })
     }
 }
 
