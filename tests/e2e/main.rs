@@ -8,3 +8,4 @@ mod golden;
 mod pipe;
 mod resume;
 mod seeds;
+mod shards;

@@ -89,6 +89,11 @@ pub enum Command {
         after_help = "Example:\n  newsflow eval --gold tests/expected/seeds-gold.jsonl out/ --json"
     )]
     Eval(EvalArgs),
+    /// Join the outputs of `run --shard I/N` runs into the files one run writes.
+    #[command(
+        after_help = "Example:\n  newsflow run corpus/ --shard 1/2 -o out1/ && newsflow run corpus/ --shard 2/2 -o out2/\n  newsflow merge out1/ out2/ -o out/"
+    )]
+    Merge(MergeArgs),
     /// Write OUT/report.html: a self-contained page of counts, rejects, topics, timeline and entities.
     #[command(after_help = "Example:\n  newsflow report out/")]
     Report(ReportArgs),
@@ -121,6 +126,10 @@ pub struct RunArgs {
     /// Do not write checkpoints (an interrupted run then starts over).
     #[arg(long)]
     pub no_checkpoints: bool,
+    /// Process shard I of N (1-based): a deterministic, contiguous 1/N of the
+    /// inputs in input order; join the shard outputs with `newsflow merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
     #[command(flatten)]
     pub ingest: IngestFlags,
 }
@@ -199,6 +208,63 @@ pub struct EvalArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard output directories, in shard order (1/N first).
+    #[arg(required = true, value_name = "SHARD_OUT")]
+    pub shards: Vec<PathBuf>,
+    /// Output directory.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// `I/N`: shard I of N, 1-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based index.
+    pub index: usize,
+    /// Number of shards.
+    pub count: usize,
+}
+
+impl Shard {
+    /// This shard's contiguous part of `items`: every item lands in exactly
+    /// one shard, and shards 1..N in order give back `items`.
+    pub fn slice<'a, T>(&self, items: &'a [T]) -> &'a [T] {
+        let start = (self.index - 1) * items.len() / self.count;
+        let end = self.index * items.len() / self.count;
+        &items[start..end]
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (i, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("`{s}` is not I/N (for example 2/4)"))?;
+        let index: usize = i
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{i}` is not a number"))?;
+        let count: usize = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{n}` is not a number"))?;
+        if count == 0 || index == 0 || index > count {
+            return Err(format!("shard {index}/{count}: I must be from 1 to N"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+#[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Output directory of a run.
     #[arg(value_name = "OUT")]
@@ -243,5 +309,30 @@ pub fn init_logging(global: &Global) {
     match global.log_format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_inputs_in_order() {
+        let items: Vec<usize> = (0..10).collect();
+        for count in 1..=12 {
+            let mut joined = Vec::new();
+            for index in 1..=count {
+                joined.extend_from_slice(Shard { index, count }.slice(&items));
+            }
+            assert_eq!(joined, items, "{count} shards");
+        }
+    }
+
+    #[test]
+    fn shard_parsing() {
+        assert_eq!("2/4".parse(), Ok(Shard { index: 2, count: 4 }));
+        assert!("0/4".parse::<Shard>().is_err());
+        assert!("5/4".parse::<Shard>().is_err());
+        assert!("2-4".parse::<Shard>().is_err());
     }
 }

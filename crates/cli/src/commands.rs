@@ -13,7 +13,7 @@ use newsflow_core::schema;
 use newsflow_export::{ExportSummary, Exporter, Manifest};
 use newsflow_ingest::{Ingest, InputFile};
 
-use crate::cli::{Cli, Command, Global, IngestFlags, StreamArgs};
+use crate::cli::{Cli, Command, Global, IngestFlags, Shard, StreamArgs};
 use crate::config::LoadedConfig;
 use crate::registry;
 use crate::runner::{BatchIter, Checkpoints, Progress, Runner};
@@ -36,7 +36,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
                 required: a.resume,
                 enabled: !a.no_checkpoints,
             };
-            run(g, &cfg, &specs, &a.inputs, &a.out, resume)
+            run(g, &cfg, &specs, &a.inputs, &a.out, resume, a.shard)
         }
         Command::Ingest(a) => {
             let mut cfg = LoadedConfig::load(g.config.as_deref())?;
@@ -58,6 +58,23 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         }
         Command::Eval(a) => eval(&a.gold, &a.out, a.json),
         Command::Train(a) => train(g, &a.labels, &a.out),
+        Command::Merge(a) => {
+            let started = Instant::now();
+            let cfg = LoadedConfig::load(g.config.as_deref())?;
+            let merged =
+                crate::merge::merge(&a.shards, &a.out, &cfg.config.normalize, &cfg.config.export)?;
+            if !g.quiet {
+                eprintln!(
+                    "newsflow: merged {} shards: {} documents, {} rejects in {:.2} s -> {}",
+                    a.shards.len(),
+                    merged.documents,
+                    merged.rejects,
+                    started.elapsed().as_secs_f64(),
+                    a.out.display()
+                );
+            }
+            Ok(())
+        }
         Command::Report(a) => {
             let path = crate::report::write_report(&a.out)?;
             if !g.quiet {
@@ -195,6 +212,7 @@ fn run(
     inputs: &[PathBuf],
     out: &Path,
     resume: Resume,
+    shard: Option<Shard>,
 ) -> Result<()> {
     let started = Instant::now();
     let checkpoint_dir = out.join(CHECKPOINT_DIR);
@@ -232,15 +250,24 @@ fn run(
     check_exportable(&runner.output_schema(&input)?)?;
     let mut exporter = Exporter::create(out, &cfg.config.export)
         .with_context(|| format!("cannot write to {}", out.display()))?;
-    let source = ingest_source(&ingest, &files);
+    let shard_files = match shard {
+        Some(shard) => shard.slice(&files),
+        None => &files[..],
+    };
+    let source = ingest_source(&ingest, shard_files);
+    let corpus = ingest_source(&ingest, &files);
     let mut tally = Tally::default();
-    let stats = runner.execute(&source, &input, out, &mut |b| {
+    let stats = runner.execute(&source, &corpus, &input, out, &mut |b| {
         tally.observe(&b);
         Ok(exporter.write(&b)?)
     })?;
     let mut stage_ms = stats.stage_ms;
     stage_ms.insert("total".into(), started.elapsed().as_millis() as u64);
-    let summary = exporter.finish(manifest(cfg, specs, threads, stage_ms))?;
+    let mut manifest = manifest(cfg, specs, threads, stage_ms);
+    if let (Some(shard), Some(config)) = (shard, manifest.config.as_object_mut()) {
+        config.insert("shard".into(), serde_json::json!(shard.to_string()));
+    }
+    let summary = exporter.finish(manifest)?;
     check_accounting(stats.rows, &summary)?;
     if resume.enabled {
         std::fs::remove_dir_all(out.join(CHECKPOINT_DIR)).or_else(|e| match e.kind() {
@@ -446,7 +473,7 @@ fn stage_stream(g: &Global, specs: &[String], args: &StreamArgs) -> Result<()> {
     let (target, out) = StreamOut::open(args.output.as_deref())?;
     let mut writer = IpcWriter::new(&label, out, &out_schema)?;
     let spill_dir = std::env::temp_dir();
-    runner.execute(&source, &in_schema, &spill_dir, &mut |b| {
+    runner.execute(&source, &source, &in_schema, &spill_dir, &mut |b| {
         Ok(writer.write(&b)?)
     })?;
     writer.finish()?.flush()?;

@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod config;
 mod external;
+mod merge;
 mod registry;
 mod report;
 mod runner;

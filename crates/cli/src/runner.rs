@@ -265,9 +265,13 @@ impl Runner {
 
     /// Runs every stage over `source` into `sink`; `input` is the schema of
     /// the source's batches and `spill_dir` holds the temporary spill file.
+    /// Boilerplate lines are learned from `corpus`: the same as `source`,
+    /// or the whole corpus when `source` is one shard of it, so that every
+    /// shard cleans its documents exactly as a single run would.
     pub fn execute(
         mut self,
         source: Source<'_, '_>,
+        corpus: Source<'_, '_>,
         input: &SchemaRef,
         spill_dir: &Path,
         sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
@@ -292,7 +296,7 @@ impl Runner {
         // Pass 1: boilerplate line statistics.
         self.phase("learning boilerplate");
         let started = Instant::now();
-        let line_stats = self.line_stats(source()?)?;
+        let line_stats = self.line_stats(corpus()?)?;
         let boilerplate = line_stats.finish(&self.normalize);
         let boilerplate_digest = boilerplate.digest();
         let mut boilerplate = Some(boilerplate);
