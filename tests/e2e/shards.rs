@@ -51,7 +51,8 @@ fn four_shards_merged_equal_one_run() {
     }
     let merged = tmp.path().join("merged");
     let mut args = vec!["merge", "-q", "-o", merged.to_str().unwrap()];
-    args.extend(shard_dirs.iter().map(|d| d.to_str().unwrap()));
+    // Given in any order: the merge sorts shards by the I/N they recorded.
+    args.extend(shard_dirs.iter().rev().map(|d| d.to_str().unwrap()));
     newsflow_ok(&args);
 
     let a = data_files(&single);
@@ -70,6 +71,30 @@ fn four_shards_merged_equal_one_run() {
         "no duplicate crossed a shard boundary"
     );
     assert_eq!(manifest(&merged)["inputs"], manifest(&single)["inputs"]);
+}
+
+#[test]
+fn merge_needs_every_shard_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("s1");
+    newsflow_ok(&[
+        "run",
+        "seeds",
+        "--shard",
+        "1/2",
+        "-o",
+        dir.to_str().unwrap(),
+        "-q",
+    ]);
+    let out = newsflow(&[
+        "merge",
+        dir.to_str().unwrap(),
+        "-o",
+        tmp.path().join("o").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("shards 1/1 to 1/1 are needed"), "{err}");
 }
 
 #[test]

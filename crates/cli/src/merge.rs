@@ -23,6 +23,8 @@ use newsflow_export::{ExportConfig, Exporter, Manifest};
 use newsflow_normalize::NormalizeConfig;
 use newsflow_normalize::dedup::Deduper;
 
+use crate::cli::Shard;
+
 /// Counts of a merge.
 #[derive(Debug)]
 pub struct Merged {
@@ -106,7 +108,49 @@ fn stream_batch(
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
-/// Merges `shards` (in shard order) into `out`.
+/// The shard directories sorted by the `I/N` their runs recorded, checked
+/// to be shards 1 to N of one configuration, with their manifests.
+fn in_shard_order(dirs: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<Manifest>)> {
+    let mut found = Vec::new();
+    for dir in dirs {
+        let manifest = read_manifest(dir)?;
+        let shard: Shard = manifest.config["shard"]
+            .as_str()
+            .with_context(|| format!("{} is not the output of a `run --shard I/N`", dir.display()))?
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        found.push((shard, dir.clone(), manifest));
+    }
+    found.sort_by_key(|(shard, _, _)| shard.index);
+    let count = dirs.len();
+    for (i, (shard, dir, _)) in found.iter().enumerate() {
+        ensure!(
+            shard.count == count && shard.index == i + 1,
+            "{} holds shard {shard}, but shards 1/{count} to {count}/{count} are needed, each once",
+            dir.display()
+        );
+    }
+    let settings = |m: &Manifest| {
+        let mut c = m.config.clone();
+        if let Some(obj) = c.as_object_mut() {
+            obj.remove("shard");
+        }
+        c
+    };
+    if let Some((_, first_dir, first)) = found.first() {
+        for (_, dir, m) in &found[1..] {
+            ensure!(
+                settings(m) == settings(first) && m.program_version == first.program_version,
+                "{} and {} were run with different settings or program versions",
+                first_dir.display(),
+                dir.display()
+            );
+        }
+    }
+    Ok(found.into_iter().map(|(_, d, m)| (d, m)).unzip())
+}
+
+/// Merges the shard outputs `shards` (in any order) into `out`.
 pub fn merge(
     shards: &[PathBuf],
     out: &Path,
@@ -121,14 +165,11 @@ pub fn merge(
             );
         }
     }
-    let manifests = shards
-        .iter()
-        .map(|s| read_manifest(s))
-        .collect::<Result<Vec<_>>>()?;
+    let (shards, manifests) = in_shard_order(shards)?;
 
     // Global duplicate clusters over every shard's bodies.
     let mut deduper = Deduper::new(normalize);
-    for shard in shards {
+    for shard in &shards {
         for b in read_parquet(&shard.join("documents.parquet"))? {
             deduper.observe(&b)?;
         }
@@ -140,7 +181,7 @@ pub fn merge(
     let evidence_schema = schema::topic_evidence_schema();
     let mut exporter = Exporter::create(out, export)
         .with_context(|| format!("cannot write to {}", out.display()))?;
-    for shard in shards {
+    for shard in &shards {
         let mentions = read_whole(&shard.join("mentions.parquet"), &mentions_schema)?;
         let evidence = read_whole(&shard.join("topic_evidence.parquet"), &evidence_schema)?;
         let (mut at_mention, mut at_evidence) = (0, 0);
