@@ -192,3 +192,15 @@ fn unknown_extension_is_text() {
     let r = single("NOEXT", b"plain");
     assert_eq!(r.doc_id, "NOEXT");
 }
+
+#[test]
+fn a_50_mb_article_is_one_document() {
+    let paragraph = format!("{RU}\n\n");
+    let copies = 50 * 1024 * 1024 / paragraph.len() + 1;
+    let text = paragraph.repeat(copies);
+    let r = single("huge.txt", text.as_bytes());
+    assert!(r.reason().is_none(), "rejected: {}", r.detail());
+    assert_eq!(r.bytes, text.len() as u64);
+    assert!(r.bytes > 50 * 1024 * 1024);
+    assert_eq!(r.text.as_deref().map(str::len), Some(text.len()));
+}
