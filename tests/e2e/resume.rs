@@ -56,7 +56,7 @@ fn killed_runs_resume_to_identical_output() {
     let input = input.to_str().unwrap();
 
     let reference = tmp.path().join("reference");
-    let started = std::time::Instant::now();
+    let clock = std::time::Instant::now();
     newsflow_ok(
         &[
             &run_args(cfg, input, reference.to_str().unwrap())[..],
@@ -64,15 +64,16 @@ fn killed_runs_resume_to_identical_output() {
         ]
         .concat(),
     );
-    let full = started.elapsed();
+    let full = clock.elapsed();
     let expected = data_files(&reference);
     assert!(!reference.join(".newsflow-checkpoints").exists());
 
     let mut resumed_any = false;
-    // Kill points spread over a whole run: start-up, the boilerplate pass,
-    // normalization (checkpoints being written), tagging and export.
-    for (i, share) in [0.2f64, 0.4, 0.55, 0.7, 0.85].into_iter().enumerate() {
-        let after_ms = (full.as_secs_f64() * share * 1000.0) as u64;
+    // Kill points: as soon as the first checkpoint exists (normalization
+    // under way), then spread over a whole run: start-up, the boilerplate
+    // pass, normalization, tagging and export.
+    let kill_points = [None, Some(0.2f64), Some(0.45), Some(0.7), Some(0.9)];
+    for (i, share) in kill_points.into_iter().enumerate() {
         let out = tmp.path().join(format!("killed{i}"));
         let out_str = out.to_str().unwrap();
         let mut child = Command::new(bin())
@@ -83,9 +84,28 @@ fn killed_runs_resume_to_identical_output() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(after_ms));
+        let checkpoints = out.join(".newsflow-checkpoints");
+        let killed_mid_normalize = match share {
+            Some(share) => {
+                std::thread::sleep(full.mul_f64(share));
+                false
+            }
+            None => loop {
+                let written = std::fs::read_dir(&checkpoints)
+                    .map(|d| {
+                        d.filter_map(Result::ok)
+                            .any(|e| e.file_name().to_string_lossy().ends_with(".arrows"))
+                    })
+                    .unwrap_or(false);
+                if written || child.try_wait().unwrap().is_some() {
+                    break written;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            },
+        };
+        let after_ms = share.map_or(0.0, |s| full.as_secs_f64() * s * 1000.0) as u64;
         child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+        let finished_first = child.wait().unwrap().success();
         assert_no_partial_files(&out);
 
         let had_checkpoints = out.join(".newsflow-checkpoints").is_dir();
@@ -100,7 +120,14 @@ fn killed_runs_resume_to_identical_output() {
             String::from_utf8_lossy(&rerun.stderr)
         );
         let stderr = String::from_utf8_lossy(&rerun.stderr);
-        resumed_any |= stderr.contains("batches read back from checkpoints");
+        let resumed = stderr.contains("batches read back from checkpoints");
+        if killed_mid_normalize && !finished_first {
+            assert!(
+                resumed,
+                "a kill during normalization did not resume: {stderr}"
+            );
+        }
+        resumed_any |= resumed;
 
         let got = data_files(&out);
         assert_eq!(

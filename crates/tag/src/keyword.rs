@@ -17,7 +17,12 @@
 //!    and disasters`), and so is every hit of a short sentence crowded with
 //!    topics (at least [`KeywordConfig::crowded_topics`] of them, with fewer
 //!    than [`KeywordConfig::crowded_words_per_topic`] words per topic). A
-//!    listed hit counts `weight × list_factor`.
+//!    listed hit counts `weight × list_factor`. In a sentence that only
+//!    names the agenda (`also touched upon`, `exchanged views on`,
+//!    `затронули`, `обменялись мнениями`, see [`AGENDA_CUES`]) an
+//!    enumeration of [`KeywordConfig::agenda_min_topics`] topics is already
+//!    a list: `They also touched upon North Korea and trade` names two
+//!    subjects in passing.
 //! 2. **Sentences.** Per topic and sentence, the hit weights are summed and
 //!    capped at [`KeywordConfig::sentence_cap`], so repeating a term inside
 //!    one sentence adds little and a topic carried by several sentences
@@ -89,6 +94,9 @@ pub struct KeywordConfig {
     /// Tag a topic only if at least one of its hits is outside a list.
     /// Default true.
     pub require_substantive: bool,
+    /// Distinct topics an enumeration must name to be a list in a sentence
+    /// with an agenda cue ([`AGENDA_CUES`]); 0 turns the rule off. Default 2.
+    pub agenda_min_topics: usize,
 }
 
 impl Default for KeywordConfig {
@@ -104,6 +112,7 @@ impl Default for KeywordConfig {
             crowded_words_per_topic: 6,
             list_term_weight: 1.0,
             require_substantive: true,
+            agenda_min_topics: 2,
         }
     }
 }
@@ -145,6 +154,13 @@ impl KeywordConfig {
                 setting: "list_min_topics",
                 value: self.list_min_topics as f64,
                 expected: "at least 2",
+            });
+        }
+        if self.agenda_min_topics == 1 {
+            return Err(TagError::Setting {
+                setting: "agenda_min_topics",
+                value: 1.0,
+                expected: "0 (off) or at least 2",
             });
         }
         if self.crowded_topics == 1 {
@@ -234,6 +250,39 @@ struct SentenceSum {
     plain_hits: u32,
 }
 
+/// Word sequences (each word a prefix of a token's folded key) that mark a
+/// sentence naming subjects in passing: an agenda, not a discussion.
+pub const AGENDA_CUES: &[&[&str]] = &[
+    &["touched", "upon"],
+    &["touched", "on"],
+    &["also", "touched"],
+    &["exchanged", "views"],
+    &["exchange", "of", "views"],
+    &["exchanges", "of", "views"],
+    &["also", "discussed"],
+    &["also", "covered"],
+    &["among", "other", "issues"],
+    &["among", "other", "topics"],
+    &["затрон"],
+    &["обменял", "мнени"],
+    &["обмен", "мнени"],
+    &["также", "обсуд"],
+    &["обсуд", "также"],
+    &["среди", "прочего"],
+    &["в", "числе", "прочего"],
+];
+
+/// True when `tokens` contain one of [`AGENDA_CUES`].
+fn has_agenda_cue(tokens: &[Token]) -> bool {
+    AGENDA_CUES.iter().any(|cue| {
+        tokens.windows(cue.len()).any(|w| {
+            w.iter()
+                .zip(cue.iter())
+                .all(|(t, word)| t.key.starts_with(word) && (word.len() > 2 || t.key == *word))
+        })
+    })
+}
+
 /// Words that join the items of an enumeration.
 const CONJUNCTIONS: &[&str] = &[
     "and",
@@ -313,9 +362,9 @@ impl KeywordTagger {
             }
             for (sentence, items) in &mut by_sentence {
                 let span = &spans[*sentence];
-                let words = tokens.partition_point(|t| t.start_byte < span.end)
-                    - tokens.partition_point(|t| t.start_byte < span.start);
-                self.mark_lists(text, &tokens, words, items);
+                let first = tokens.partition_point(|t| t.start_byte < span.start);
+                let end = tokens.partition_point(|t| t.start_byte < span.end);
+                self.mark_lists(text, &tokens, first..end, items);
                 for item in items.iter() {
                     for &(topic, term) in &item.topics {
                         let factor = if item.listed {
@@ -384,9 +433,16 @@ impl KeywordTagger {
         }
     }
 
-    /// Marks the hits of one sentence (of `words` words) that belong to a
-    /// list.
-    fn mark_lists(&self, text: &str, tokens: &[Token], words: usize, items: &mut [Item]) {
+    /// Marks the hits of one sentence (the tokens `sentence` of `tokens`)
+    /// that belong to a list.
+    fn mark_lists(&self, text: &str, tokens: &[Token], sentence: Range<usize>, items: &mut [Item]) {
+        let words = sentence.len();
+        let agenda = self.config.agenda_min_topics;
+        let min_topics = if agenda > 0 && has_agenda_cue(&tokens[sentence]) {
+            agenda.min(self.config.list_min_topics)
+        } else {
+            self.config.list_min_topics
+        };
         let terms = self.taxonomy.terms();
         let distinct = |items: &[Item]| {
             let mut seen: Vec<usize> = items
@@ -411,7 +467,7 @@ impl KeywordTagger {
             let continues =
                 i < items.len() && self.enumerates(text, tokens, &items[i - 1], &items[i]);
             if !continues {
-                if distinct(&items[run_start..i]) >= self.config.list_min_topics {
+                if distinct(&items[run_start..i]) >= min_topics {
                     items[run_start..i].iter_mut().for_each(|i| i.listed = true);
                 }
                 run_start = i;
@@ -457,7 +513,7 @@ mod tests {
 id = "korean_peninsula"
 [[topic.terms]]
 weight = 2.0
-words = ["Korean Peninsula", "North Korea"]
+words = ["Korean Peninsula", "North Korea", "Корейский полуостров"]
 
 [[topic]]
 id = "territorial_dispute"
@@ -469,7 +525,7 @@ words = ["territorial dispute"]
 id = "terrorism"
 [[topic.terms]]
 weight = 2.0
-words = ["terrorism"]
+words = ["terrorism", "терроризм"]
 [[topic.terms]]
 weight = 0.5
 words = ["extremist"]
@@ -557,6 +613,24 @@ words = ["trade"]
             ),
             // weak terms need many sentences
             (None, "An extremist spoke. Another extremist.", &[]),
+            // two subjects named on the agenda are a list ...
+            (
+                None,
+                "The leaders also touched upon North Korea and terrorism.",
+                &[],
+            ),
+            (
+                None,
+                "Стороны обменялись мнениями по терроризму и Корейскому полуострову.",
+                &[],
+            ),
+            // ... unless one is discussed too
+            (
+                None,
+                "They exchanged views on North Korea and terrorism. \
+                 Terrorism remains the main threat.",
+                &["terrorism"],
+            ),
         ];
         for (title, body, expected) in cases {
             assert_eq!(topics(*title, body), *expected, "body {body:?}");
@@ -616,6 +690,13 @@ words = ["trade"]
                     ..KeywordConfig::default()
                 },
                 "setting `list_min_topics` = 1 is invalid",
+            ),
+            (
+                KeywordConfig {
+                    agenda_min_topics: 1,
+                    ..KeywordConfig::default()
+                },
+                "setting `agenda_min_topics` = 1 is invalid",
             ),
             (
                 KeywordConfig {

@@ -39,11 +39,10 @@
 //! Topic-level keys (`label`, `title`, `lede`, `exclude`) must come before
 //! the topic's first `[[topic.terms]]` table, as TOML requires.
 
-use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 
-use newsflow_core::text::{TermMatcher, Token, fold};
+use newsflow_core::text::{TermMatcher, Token, fold, tokenize};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -230,7 +229,6 @@ impl Taxonomy {
                 matcher: TermMatcher::builder().build(),
                 exclusions: TermMatcher::builder().build(),
             },
-            stems: HashMap::new(),
         }
         .build(raw)
     }
@@ -306,20 +304,10 @@ fn line_column(source: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Which of the taxonomy's two automata a pattern goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Automaton {
-    Terms,
-    Exclusions,
-}
-
 struct Builder<'a> {
     source: &'a str,
     origin: &'a str,
     taxonomy: Taxonomy,
-    /// (automaton, preceding words, Russian stem) -> the first pattern word
-    /// stored under that stem at that place of that automaton's trie.
-    stems: HashMap<(Automaton, String, String), String>,
 }
 
 /// The spelling rules applied to Latin-script terms.
@@ -372,8 +360,9 @@ impl Builder<'_> {
         let body = self.factor(&raw.location.body, "body", 1.0)?;
         let spelling = self.spelling(&raw.spelling)?;
 
-        let mut matcher = TermMatcher::builder();
-        let mut exclusions = TermMatcher::builder();
+        // (pattern, id) for the term automaton and the exclusion automaton.
+        let mut matcher: Vec<(String, usize)> = Vec::new();
+        let mut exclusions: Vec<(String, usize)> = Vec::new();
         for topic in &raw.topic {
             let id = topic.id.get_ref().trim();
             if !TOPIC_IDS.contains(&id) {
@@ -443,11 +432,11 @@ impl Builder<'_> {
             for (offset, key) in written.iter().enumerate() {
                 let term = first_term + offset;
                 let text = self.taxonomy.terms[term].text.clone();
-                self.add_pattern(Automaton::Terms, &mut matcher, &text, term);
+                matcher.push((text.clone(), term));
                 for variant in spelling.variants_of(&text) {
                     let vkey = pattern_key(&variant);
                     if vkey != *key && !seen.contains(&vkey) {
-                        self.add_pattern(Automaton::Terms, &mut matcher, &variant, term);
+                        matcher.push((variant, term));
                         seen.push(vkey);
                     }
                 }
@@ -461,24 +450,14 @@ impl Builder<'_> {
                         },
                     );
                 }
-                self.add_pattern(
-                    Automaton::Exclusions,
-                    &mut exclusions,
-                    excl.get_ref(),
-                    topic_index,
-                );
+                exclusions.push((excl.get_ref().clone(), topic_index));
                 for variant in spelling.variants_of(excl.get_ref()) {
-                    self.add_pattern(
-                        Automaton::Exclusions,
-                        &mut exclusions,
-                        &variant,
-                        topic_index,
-                    );
+                    exclusions.push((variant, topic_index));
                 }
             }
         }
-        self.taxonomy.matcher = matcher.build();
-        self.taxonomy.exclusions = exclusions.build();
+        self.taxonomy.matcher = build_matcher(&matcher);
+        self.taxonomy.exclusions = build_matcher(&exclusions);
         tracing::debug!(
             origin = self.origin,
             topics = self.taxonomy.topics.len(),
@@ -519,79 +498,56 @@ impl Builder<'_> {
     }
 }
 
-/// Russian adjective endings and final vowels, as the core matcher strips
-/// them from pattern words.
-const RU_ADJ_ENDINGS: &[&str] = &["ий", "ый", "ой", "ая", "яя", "ое", "ее", "ые", "ие"];
-const RU_FINAL_VOWELS: &[char] = &['а', 'я', 'о', 'е', 'у', 'ю', 'ы', 'и', 'й', 'ь'];
-
-/// The stems under which the core matcher files a Cyrillic pattern word.
-fn ru_stems(key: &str) -> Vec<String> {
-    let len = key.chars().count();
-    let mut stems = vec![key.to_string()];
-    for ending in RU_ADJ_ENDINGS {
-        if let Some(stem) = key.strip_suffix(ending)
-            && len >= 5
-        {
-            stems.push(stem.to_string());
+/// Builds a matcher over `(pattern, id)` pairs whose emptiness was already
+/// checked.
+///
+/// The core matcher follows every branch of its trie, so Russian terms
+/// sharing a stem at the same place (`ядерное оружие`, `ядерная программа`)
+/// and an exact word next to a `word*` prefix all match with their own
+/// forms. When two different patterns accept exactly the same words
+/// (`боевик` and `боевики` have the same case forms) it reports only the
+/// one stored first, so a pattern that does not find itself is also filed,
+/// with its id, under the pattern that does: both terms then count.
+fn build_matcher(patterns: &[(String, usize)]) -> TermMatcher {
+    let build = |extra: &[(String, usize)]| {
+        let mut builder = TermMatcher::builder();
+        for (pattern, id) in patterns.iter().chain(extra) {
+            if builder.add(pattern, *id).is_err() {
+                tracing::debug!(pattern, "skipped a pattern without word characters");
+            }
+        }
+        builder.build()
+    };
+    let first = build(&[]);
+    // The node a pattern's own text reaches, as the address of its ids.
+    let whole_match = |pattern: &str| {
+        let tokens = tokenize(&pattern.replace('*', ""));
+        first
+            .find(&tokens)
+            .into_iter()
+            .find(|m| m.first_token == 0 && m.end_token == tokens.len())
+            .map(|m| m.ids)
+    };
+    let mut aliases = Vec::new();
+    for (pattern, id) in patterns {
+        let Some(ids) = whole_match(pattern) else {
+            continue;
+        };
+        if ids.contains(id) {
+            continue;
+        }
+        let winner = patterns.iter().find(|(other, other_id)| {
+            ids.contains(other_id)
+                && whole_match(other).is_some_and(|o| std::ptr::eq(o.as_ptr(), ids.as_ptr()))
+        });
+        if let Some((other, _)) = winner {
+            aliases.push((other.clone(), *id));
         }
     }
-    if let Some(last) = key.chars().last()
-        && RU_FINAL_VOWELS.contains(&last)
-        && len > 3
-    {
-        stems.push(key[..key.len() - last.len_utf8()].to_string());
-    }
-    stems
-}
-
-impl Builder<'_> {
-    /// Adds a pattern whose emptiness was already checked.
-    ///
-    /// The core matcher files each Russian pattern word under its stems but
-    /// follows only the first word stored under a stem at a given place of
-    /// the trie, so `ядерное оружие` and `ядерная программа` would shadow
-    /// each other's inflected forms. A Russian word that shares a stem with
-    /// a word already stored after the same preceding words is therefore
-    /// replaced by that word (`ядерная` becomes `ядерное`), which matches
-    /// the same inflected forms.
-    fn add_pattern(
-        &mut self,
-        automaton: Automaton,
-        builder: &mut newsflow_core::text::TermMatcherBuilder,
-        pattern: &str,
-        id: usize,
-    ) {
-        let mut preceding = String::new();
-        let mut words = Vec::new();
-        for word in pattern
-            .split(|c: char| !c.is_alphanumeric() && c != '*')
-            .filter(|w| w.chars().any(char::is_alphanumeric))
-        {
-            let word = self.canonical_word(automaton, &preceding, word);
-            preceding.push_str(&fold(&word));
-            preceding.push(' ');
-            words.push(word);
-        }
-        if builder.add(&words.join(" "), id).is_err() {
-            tracing::debug!(pattern, "skipped a pattern without word characters");
-        }
-    }
-
-    fn canonical_word(&mut self, automaton: Automaton, preceding: &str, word: &str) -> String {
-        let is_russian = word.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
-        if !is_russian || word.ends_with('*') || !word.chars().any(char::is_lowercase) {
-            return word.to_string();
-        }
-        let key = fold(word);
-        let stems = ru_stems(&key);
-        let slot = |stem: &str| (automaton, preceding.to_string(), stem.to_string());
-        if let Some(canonical) = stems.iter().find_map(|s| self.stems.get(&slot(s))) {
-            return canonical.clone();
-        }
-        for stem in &stems {
-            self.stems.insert(slot(stem), key.clone());
-        }
-        word.to_string()
+    if aliases.is_empty() {
+        first
+    } else {
+        build(&aliases)
     }
 }
 
@@ -693,7 +649,6 @@ fn pluralize(term: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use newsflow_core::text::tokenize;
 
     fn spelling() -> Spelling {
         Spelling {
@@ -753,6 +708,28 @@ mod tests {
             terms,
             vec!["ядерное оружие", "ядерная программа", "ядерный арсенал"]
         );
+    }
+
+    #[test]
+    fn terms_accepting_the_same_words_both_count() {
+        // `боевик` and `боевики` have the same case forms; `нарко*` and
+        // `наркотик` both take `наркотик`.
+        let src = "[[topic]]\nid = \"terrorism\"\n[[topic.terms]]\nweight = 1\n\
+                   words = [\"боевик\", \"нарко*\"]\n\
+                   [[topic]]\nid = \"armed_conflict\"\n[[topic.terms]]\nweight = 2\n\
+                   words = [\"боевики\"]\n\
+                   [[topic]]\nid = \"drug_trafficking\"\n[[topic.terms]]\nweight = 3\n\
+                   words = [\"наркотик\"]\n";
+        let t = Taxonomy::parse(src, "t.toml").unwrap();
+        let topics = |text: &str| -> Vec<Vec<usize>> {
+            t.find(&tokenize(text))
+                .iter()
+                .map(|h| h.topics.iter().map(|&(topic, _)| topic).collect())
+                .collect()
+        };
+        assert_eq!(topics("боевиков"), vec![vec![0, 1]]);
+        assert_eq!(topics("боевик"), vec![vec![0, 1]]);
+        assert_eq!(topics("наркотиками"), vec![vec![0, 2]]);
     }
 
     #[test]
