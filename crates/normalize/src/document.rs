@@ -178,6 +178,32 @@ fn is_label(p: &str) -> bool {
         && word_count(p) <= LABEL_MAX_WORDS
 }
 
+/// A name written in capitals (`KENJI MORITA`, a byline style) in title
+/// case (`Kenji Morita`); other names unchanged.
+fn title_case_caps(name: &str) -> String {
+    if name.chars().any(char::is_lowercase)
+        || name.chars().filter(|c| c.is_alphabetic()).count() < 4
+    {
+        return name.to_string();
+    }
+    let mut out = String::with_capacity(name.len());
+    let mut start = true;
+    for c in name.chars() {
+        if c.is_alphabetic() {
+            if start {
+                out.push(c);
+            } else {
+                out.extend(c.to_lowercase());
+            }
+            start = false;
+        } else {
+            out.push(c);
+            start = c != '\'' && c != '’';
+        }
+    }
+    out
+}
+
 fn headline_like(p: &str) -> bool {
     let words = word_count(p);
     (2..=TITLE_MAX_WORDS).contains(&words)
@@ -236,8 +262,15 @@ impl Normalizer {
             .filter(|(_, l)| !l.is_empty() && self.data.noise.first_match(l).is_none());
         for (i, line) in candidates.take(TOP_LINES) {
             let words = word_count(line);
+            let stamp = self.noise_filter.strip_label(line);
+            // An update note after the date (`08:15 05.03.2024 (обновлено:
+            // 09:02 05.03.2024)`) is not part of the publication date.
+            let stamp = match stamp.find(" (") {
+                Some(at) if stamp.ends_with(')') => &stamp[..at],
+                _ => stamp,
+            };
             if words <= DATE_LINE_WORDS
-                && let Some(mut parts) = self.dates.parse_exact(self.noise_filter.strip_label(line))
+                && let Some(mut parts) = self.dates.parse_exact(stamp)
             {
                 // A bare time on the next line belongs to the date
                 // (`January 22, 2019` / `16:10`).
@@ -388,6 +421,16 @@ impl Normalizer {
             if heading_like(&body[j]) && prose(&body[j + 1]) && prose(&body[j - 1]) {
                 doc.headings.push(body[j].clone());
             }
+        }
+        // A briefing opens with its first section heading: one only when
+        // later sections have headings too.
+        if !doc.headings.is_empty()
+            && body.len() > 2
+            && heading_like(&body[0])
+            && prose(&body[1])
+            && !doc.headings.contains(&body[0])
+        {
+            doc.headings.insert(0, body[0].clone());
         }
         if !doc.headings.is_empty() {
             doc.prov("headings", "body.heading_shape");
@@ -564,8 +607,21 @@ impl Normalizer {
     /// starts.
     fn read_top(&self, paras: &[String], doc: &mut DocFields) -> usize {
         let mut i = 0;
+        // The outlet's name on a line of its own above the headline
+        // (`The Japan Times`, `NHK WORLD-JAPAN News`).
+        while i + 2 < paras.len()
+            && let Some(outlet) = self.data.outlets.canonical(&paras[i])
+        {
+            if doc.source.is_none() {
+                doc.source = Some(outlet.to_string());
+                doc.prov("source", "header.outlet_line");
+            }
+            doc.noise.record("header_extra", 1);
+            i += 1;
+        }
+        let skipped = i;
         // Short labels (a section name) above the headline.
-        while i < MAX_LABELS
+        while i < skipped + MAX_LABELS
             && i + 2 < paras.len()
             && (is_label(&paras[i])
                 || (word_count(&paras[i]) <= LABEL_WORDS
@@ -575,7 +631,7 @@ impl Normalizer {
         {
             i += 1;
         }
-        let labels = i;
+        let labels = i - skipped;
         if paras.len() >= i + 2 && headline_like(&paras[i]) {
             doc.title = Some(paras[i].clone());
             doc.prov("title", "header.first_line");
@@ -587,7 +643,7 @@ impl Normalizer {
             }
             doc.noise.record("header_extra", labels as u32);
         } else {
-            i = 0;
+            i = skipped;
         }
         if paras.len() > i + 1
             && let HeaderLine::Author(author) = self.header_line(&paras[i])
@@ -608,10 +664,24 @@ impl Normalizer {
                 None => HeaderLine::Author(name),
             };
         }
-        if let Some(outlet) = self.data.outlets.canonical(p) {
+        let named = ["source:", "источник:"]
+            .iter()
+            .find_map(|label| {
+                p.get(..label.len())
+                    .filter(|head| {
+                        head.eq_ignore_ascii_case(label) || head.to_lowercase() == *label
+                    })
+                    .map(|_| p[label.len()..].trim())
+            })
+            .unwrap_or(p);
+        if let Some(outlet) = self.data.outlets.canonical(named) {
             return HeaderLine::Outlet(outlet.to_string());
         }
+        // A transcript title ending in its place and date (`Briefing by
+        // ..., Moscow, 14 March 2024`) is a title, not a stamp line.
+        let titled = word_count(p) > LABEL_WORDS && self.title_place_date(p).is_some();
         if word_count(p) <= STAMP_LINE_WORDS
+            && !titled
             && let Some((parts, _)) = self
                 .dates
                 .find_all(p)
@@ -706,7 +776,7 @@ impl Normalizer {
             let name = words[n..].join(" ");
             let name = name.trim_start_matches(':').trim();
             if !name.is_empty() && looks_like_name(name) {
-                return Some(name.to_string());
+                return Some(title_case_caps(name));
             }
         }
         None

@@ -358,6 +358,24 @@ mod tests {
             ("© Valery Sharifulin/TASS", &["photo.credit"]),
             ("Фото: Михаил Джапаридзе/ТАСС", &["photo.credit"]),
             ("Staff Writer", &["chrome.byline_role"]),
+            ("Unofficial translation", &["chrome.translation_note"]),
+            ("(Неофициальный перевод)", &["chrome.translation_note"]),
+            ("Editor: Liu Fang", &["chrome.editor"]),
+            ("==Kyodo", &["chrome.signoff"]),
+            ("President of Russia", &["chrome.navigation"]),
+            ("Russian Politics & Diplomacy", &["chrome.navigation"]),
+            (
+                "Publication date: March 21, 2023, 14:00",
+                &["chrome.sections"],
+            ),
+            (
+                "Ссылка на материал: kremlin.ru/d/72812",
+                &["chrome.sections"],
+            ),
+            ("All rights reserved. Interfax 2024", &["chrome.copyright"]),
+            ("Follow Sputnik on Telegram", &["chrome.subscribe"]),
+            ("Share/Save\nCopy URL\nLINE", &["chrome.share"]),
+            ("KEYWORDS\nSouth Korea, Fumio Kishida", &["chrome.tags"]),
         ];
         for (noise, rules) in cases {
             let text = format!("{noise}\n\n{body}");

@@ -1,7 +1,8 @@
 //! One fixture per house style and per kind of noise, English and Russian:
 //! `tests/fixtures/NAME.txt` is the raw article, `NAME.toml` says what the
 //! stage must extract (only the fields it lists are checked; `null` lists
-//! the fields that must be null).
+//! the fields that must be null; `persons`, `countries` and `orgs` are
+//! compared as sets).
 
 mod common;
 
@@ -48,6 +49,13 @@ struct Expect {
     body: Option<String>,
     body_starts_with: Option<String>,
     body_ends_with: Option<String>,
+    /// Entity lists, compared as sets (order of the output is not checked).
+    #[serde(default)]
+    persons: Option<Vec<String>>,
+    #[serde(default)]
+    countries: Option<Vec<String>>,
+    #[serde(default)]
+    orgs: Option<Vec<String>>,
 }
 
 /// Scalar fields a fixture may check.
@@ -162,6 +170,21 @@ fn fixtures() {
             && &r.list("headings") != want
         {
             fail(format!("headings: got {:?}", r.list("headings")));
+        }
+        for (col, want) in [
+            ("persons", &e.persons),
+            ("countries", &e.countries),
+            ("orgs", &e.orgs),
+        ] {
+            if let Some(want) = want {
+                let mut got = r.list(col);
+                got.sort();
+                let mut want = want.clone();
+                want.sort();
+                if got != want {
+                    fail(format!("{col}: got {got:?}, want {want:?}"));
+                }
+            }
         }
         let all_text = format!(
             "{}\n{}\n{body}",

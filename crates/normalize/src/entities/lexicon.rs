@@ -2,9 +2,11 @@
 //! checks the core matcher leaves to its callers.
 //!
 //! Every name, alias, short form and role phrase becomes one pattern of a
-//! [`TermMatcher`]; a document is tokenized once and walked once (twice
-//! when Russian stem collisions need a second automaton, see
-//! [`Lexicon::build`]).
+//! [`TermMatcher`]; a document is tokenized once and walked once. The core
+//! matcher follows every branch of the token trie, so Russian patterns that
+//! share a stem at the same position (`Корейская Народно-Демократическая
+//! Республика` and `Корейский полуостров`) are all reached in their
+//! inflected forms by the one automaton.
 //! Two checks refine the core matcher's hits:
 //!
 //! * **Capitals.** A name written with a capital initial in the gazetteer
@@ -101,15 +103,11 @@ pub(crate) struct PersonNames {
 /// The compiled gazetteer.
 #[derive(Debug)]
 pub(crate) struct Lexicon {
-    /// Normally one automaton; more only for Russian names the first one
-    /// cannot reach in their inflected forms (see [`Lexicon::build`]).
-    matchers: Vec<TermMatcher>,
+    /// The one automaton holding every pattern.
+    matcher: TermMatcher,
     terms: Vec<Term>,
     pub(crate) names: Vec<PersonNames>,
 }
-
-/// Most automata built to work around stem collisions.
-const MAX_LAYERS: usize = 3;
 
 fn is_cyrillic_word(w: &str) -> bool {
     w.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c))
@@ -169,70 +167,8 @@ fn expand_variants(
     out
 }
 
-/// A Russian word put in an oblique case the core matcher accepts (stem
-/// plus a case ending); other words unchanged.
-fn oblique_word(word: &str) -> String {
-    let len = word.chars().count();
-    let acronym = !word.chars().any(char::is_lowercase);
-    if !is_cyrillic_word(word) || indeclinable(word) || len <= 3 || acronym {
-        return word.to_string();
-    }
-    let lower = word.to_lowercase();
-    let cut = |n: usize| -> String {
-        let keep = len - n;
-        word.chars().take(keep).collect()
-    };
-    if len >= 5
-        && ["ий", "ый", "ой", "ая", "яя", "ое", "ее", "ые", "ие"]
-            .iter()
-            .any(|e| lower.ends_with(e))
-    {
-        format!("{}ом", cut(2))
-    } else if lower.ends_with(['а', 'я', 'о', 'е', 'у', 'ю', 'ы', 'и', 'й', 'ь']) {
-        format!("{}ой", cut(1))
-    } else {
-        format!("{word}е")
-    }
-}
-
-/// `pattern` with every Russian word in an oblique case.
-fn oblique(pattern: &str) -> String {
-    let mut out = String::new();
-    let mut word = String::new();
-    for c in pattern.chars() {
-        if c.is_alphanumeric() {
-            word.push(c);
-        } else {
-            out.push_str(&oblique_word(&word));
-            word.clear();
-            out.push(c);
-        }
-    }
-    out.push_str(&oblique_word(&word));
-    out
-}
-
-/// The matcher finds pattern `id` over the whole of `text`.
-fn reaches(matcher: &TermMatcher, text: &str, id: usize) -> bool {
-    let tokens = tokenize(text);
-    matcher
-        .find(&tokens)
-        .iter()
-        .any(|m| m.first_token == 0 && m.end_token == tokens.len() && m.ids.contains(&id))
-}
-
 impl Lexicon {
-    /// Compiles the gazetteer.
-    ///
-    /// The core matcher follows one trie edge per stem, so when two
-    /// patterns share a Russian stem at the same position (`Корейская
-    /// Народно-Демократическая Республика` and `Корейский полуостров` both
-    /// store `корейск`), inflected text (`на Корейском полуострове`) only
-    /// reaches the first. Each Russian pattern is probed in an oblique case;
-    /// those the automaton misses go into a further automaton (usually one
-    /// more, holding a few dozen patterns; a pattern no automaton can take
-    /// keeps only its uninflected forms), and hits of all are merged
-    /// leftmost-longest.
+    /// Compiles the gazetteer into one automaton.
     pub(crate) fn build(g: &Gazetteer) -> Lexicon {
         let mut variant_index = HashMap::new();
         for (i, group) in g.variants.iter().enumerate() {
@@ -324,62 +260,22 @@ impl Lexicon {
                 add(n, Target::Role(i));
             }
         }
-        let compile = |ids: &[usize]| {
-            let mut builder = TermMatcher::builder();
-            for &id in ids {
-                // Every pattern has a word character (checked above).
-                let _ = builder.add(&patterns[id], id);
-            }
-            builder.build()
-        };
-        let all: Vec<usize> = (0..patterns.len()).collect();
-        let first = compile(&all);
-        let probes: HashMap<usize, String> = all
-            .iter()
-            .filter(|&&id| is_cyrillic_word(&patterns[id]))
-            .map(|&id| (id, oblique(&patterns[id])))
-            .filter(|(id, probe)| !reaches(&first, probe, *id))
-            .filter(|(id, probe)| reaches(&compile(&[*id]), probe, *id))
-            .collect();
-        let mut missed: Vec<usize> = probes.keys().copied().collect();
-        missed.sort_unstable();
-        // Greedy colouring: each missed pattern joins the first extra
-        // automaton where it and that automaton's members stay reachable.
-        let mut layers: Vec<(Vec<usize>, TermMatcher)> = Vec::new();
-        for id in missed {
-            let mut placed = false;
-            for (members, matcher) in &mut layers {
-                let mut ids = members.clone();
-                ids.push(id);
-                let candidate = compile(&ids);
-                if ids.iter().all(|&m| reaches(&candidate, &probes[&m], m)) {
-                    *members = ids;
-                    *matcher = candidate;
-                    placed = true;
-                    break;
-                }
-            }
-            if !placed && layers.len() + 1 < MAX_LAYERS {
-                layers.push((vec![id], compile(&[id])));
-            }
+        let mut builder = TermMatcher::builder();
+        for (id, pattern) in patterns.iter().enumerate() {
+            // Every pattern has a word character (checked above).
+            let _ = builder.add(pattern, id);
         }
-        let mut matchers = vec![first];
-        matchers.extend(layers.into_iter().map(|(_, m)| m));
+        let matcher = builder.build();
         Lexicon {
-            matchers,
+            matcher,
             terms,
             names,
         }
     }
 
-    /// Number of patterns in the automata.
+    /// Number of patterns in the automaton.
     pub(crate) fn patterns(&self) -> usize {
-        self.matchers.iter().map(TermMatcher::len).sum()
-    }
-
-    /// Number of automata (1 unless stem collisions needed more).
-    pub(crate) fn layers(&self) -> usize {
-        self.matchers.len()
+        self.matcher.len()
     }
 
     fn term_ok(&self, term: &Term, tokens: &[Token]) -> bool {
@@ -393,16 +289,11 @@ impl Lexicon {
             .all(|((&exact, word), tok)| !exact || tok.key == *word)
     }
 
-    /// Finds gazetteer hits, leftmost-longest, with one walk of each
+    /// Finds gazetteer hits, leftmost-longest, with one walk of the
     /// automaton over `tokens`.
     pub(crate) fn find(&self, tokens: &[Token]) -> Vec<Hit> {
         let mut raw: Vec<(usize, usize, Vec<usize>)> = Vec::new();
-        for matcher in &self.matchers {
-            self.collect(matcher, tokens, 0, &mut raw);
-        }
-        if self.matchers.len() > 1 {
-            raw.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-        }
+        self.collect(tokens, 0, &mut raw);
         let mut hits: Vec<Hit> = Vec::new();
         let mut covered = 0;
         for (first, end, ids) in raw {
@@ -439,19 +330,13 @@ impl Lexicon {
         hits
     }
 
-    /// Matches of `matcher` over the window `tokens` (starting at token
+    /// Matches of the automaton over the window `tokens` (starting at token
     /// `offset` of the document) whose terms pass the capital and
     /// inflection checks. A rejected match is searched again from its
     /// second word, within its own span, so a shorter name inside it is
     /// still found.
-    fn collect(
-        &self,
-        matcher: &TermMatcher,
-        tokens: &[Token],
-        offset: usize,
-        out: &mut Vec<(usize, usize, Vec<usize>)>,
-    ) {
-        for m in matcher.find(tokens) {
+    fn collect(&self, tokens: &[Token], offset: usize, out: &mut Vec<(usize, usize, Vec<usize>)>) {
+        for m in self.matcher.find(tokens) {
             let span = &tokens[m.first_token..m.end_token];
             let ids: Vec<usize> = m
                 .ids
@@ -461,7 +346,7 @@ impl Lexicon {
                 .collect();
             if ids.is_empty() {
                 let inner = &tokens[m.first_token + 1..m.end_token];
-                self.collect(matcher, inner, offset + m.first_token + 1, out);
+                self.collect(inner, offset + m.first_token + 1, out);
             } else {
                 out.push((offset + m.first_token, offset + m.end_token, ids));
             }
@@ -546,14 +431,5 @@ mod tests {
         got.sort();
         assert_eq!(got, vec!["Sergei Lavrov", "Sergey Lavrov"]);
         assert_eq!(expand_variants("Lavrov", &idx, &groups), vec!["Lavrov"]);
-    }
-
-    #[test]
-    fn oblique_forms() {
-        assert_eq!(oblique("Корейский полуостров"), "Корейском полуострове");
-        assert_eq!(oblique("Южные Курилы"), "Южном Курилой");
-        assert_eq!(oblique("Токио"), "Токио");
-        assert_eq!(oblique("Совбез ООН"), "Совбезе ООН");
-        assert_eq!(oblique("Sea of Japan"), "Sea of Japan");
     }
 }

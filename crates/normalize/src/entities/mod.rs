@@ -7,12 +7,10 @@
 //! walks a token-trie automaton over it (the word-exact
 //! [`newsflow_core::text::TermMatcher`]: Unicode word boundaries, case
 //! folding, acronym case rules, possessives, Russian inflection,
-//! leftmost-longest). With the shipped gazetteer there are three automata:
-//! the main one and two small ones (a few dozen patterns) holding the Russian names
-//! whose inflected forms the main one cannot reach because of a stem
-//! collision in the core matcher (`Корейский полуостров` next to
-//! `Корейская Народно-Демократическая Республика`). Then it resolves what
-//! the automata found:
+//! leftmost-longest; every branch of the trie is followed, so Russian names
+//! sharing a stem, `Корейский полуостров` next to `Корейская
+//! Народно-Демократическая Республика`, are all found in their inflected
+//! forms). Then it resolves what the automaton found:
 //!
 //! * **Full names and aliases** of the gazetteer (`Sergey Lavrov`, `Sergei
 //!   Lavrov`, `Сергея Лаврова`, `DPRK`, `the regional ASEAN security
@@ -214,7 +212,6 @@ impl EntityExtractor {
             orgs = gazetteer.orgs.len(),
             places = gazetteer.places.len(),
             patterns = lexicon.patterns(),
-            automata = lexicon.layers(),
             "entity gazetteer compiled"
         );
         EntityExtractor {

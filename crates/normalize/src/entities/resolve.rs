@@ -144,6 +144,81 @@ fn max_repair_distance(a: &str, b: &str) -> usize {
     }
 }
 
+/// Words that end an institution's or a place's name, English and Russian
+/// stems (`Department`, `Департамента`).
+const INSTITUTION_WORDS: &[&str] = &[
+    "department",
+    "departments",
+    "ministry",
+    "office",
+    "agency",
+    "committee",
+    "commission",
+    "university",
+    "institute",
+    "institution",
+    "center",
+    "centre",
+    "bureau",
+    "division",
+    "directorate",
+    "foundation",
+    "academy",
+    "school",
+    "college",
+    "corporation",
+    "company",
+    "bank",
+    "fund",
+    "association",
+    "society",
+    "service",
+    "administration",
+    "command",
+    "prefecture",
+    "province",
+    "district",
+    "airport",
+    "station",
+    "street",
+    "square",
+    "avenue",
+    "hospital",
+    "museum",
+    "theatre",
+    "theater",
+    "council",
+    "court",
+    "group",
+];
+const INSTITUTION_STEMS_RU: &[&str] = &[
+    "департамент",
+    "министерств",
+    "управлени",
+    "комитет",
+    "университет",
+    "институт",
+    "агентств",
+    "ведомств",
+    "академи",
+    "центр",
+    "фонд",
+    "администраци",
+    "аэропорт",
+    "улиц",
+    "площад",
+    "префектур",
+    "провинци",
+    "театр",
+    "музе",
+    "совет",
+    "суд",
+];
+
+fn is_institution_word(key: &str) -> bool {
+    INSTITUTION_WORDS.contains(&key) || INSTITUTION_STEMS_RU.iter().any(|s| key.starts_with(s))
+}
+
 fn is_cyrillic(s: &str) -> bool {
     s.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c))
 }
@@ -570,9 +645,14 @@ impl<'a> Doc<'a> {
         if key.chars().count() == 1 {
             return given.iter().any(|g| g.starts_with(key.as_str()));
         }
-        given
-            .iter()
-            .any(|g| g == key || (key.chars().count() >= 4 && osa(g, key) <= 1))
+        // A one-letter slip (`Sergej`, `Сергея`) keeps the first letter:
+        // `Hong` is not `Jong` nor `Yong`.
+        given.iter().any(|g| {
+            g == key
+                || (key.chars().count() >= 4
+                    && g.chars().next() == key.chars().next()
+                    && osa(g, key) <= 1)
+        })
     }
 
     // ----- resolving runs --------------------------------------------------
@@ -606,12 +686,15 @@ impl<'a> Doc<'a> {
                 return;
             }
             // Surname first (`Лавров Сергей Викторович`)?
+            // Every word after the surname must be one of the person's
+            // given names: `Kim Hong-kyun` is not `Kim Jong Un` although
+            // `Hong` is one letter from `Jong`.
             let next = self.hits[h].end;
             let surname_first = self.hits[h]
                 .shorts
                 .iter()
                 .map(|&(p, _)| p)
-                .find(|&p| self.given_compatible(next, p));
+                .find(|&p| (next..run.end).all(|t| self.given_compatible(t, p)));
             if let Some(pid) = surname_first {
                 self.push(
                     Entity::Person(pid),
@@ -699,13 +782,29 @@ impl<'a> Doc<'a> {
         }
     }
 
-    /// At least one full word, the last word not an initial.
+    /// At least one full word, the last word not an initial, and not the
+    /// first words of an institution's name (`Second Asian Department`,
+    /// `Keio University`).
     fn plausible_name(&self, run: &Run) -> bool {
         let last = &self.tokens[run.end - 1];
         last.key.chars().count() >= 2
             && self.tokens[run.start..run.end]
                 .iter()
                 .any(|t| t.key.chars().count() >= 2)
+            && !self.institution_after(run.end)
+    }
+
+    /// The token at `t` follows on the same line after a space and is a
+    /// word naming an institution or a place (`Department`, `University`,
+    /// `Департамента`).
+    fn institution_after(&self, t: usize) -> bool {
+        t < self.tokens.len()
+            && t > 0
+            && self
+                .gap(t - 1, t)
+                .chars()
+                .all(|c| c == ' ' || c == '\u{a0}')
+            && is_institution_word(&self.tokens[t].key)
     }
 
     fn new_person(&mut self, run: &Run, new_persons: &mut Vec<NewPerson>) {
