@@ -10,7 +10,7 @@ OUT ?= out
 THREADS ?= 0
 
 .DEFAULT_GOAL := help
-.PHONY: help build pipeline eval test test-rust test-python lint fmt bench golden venv clean
+.PHONY: help build pipeline eval test test-rust test-python lint fmt bench bench-run golden venv clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -47,8 +47,14 @@ lint: ## Format check and clippy with warnings denied
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
-bench: ## Micro-benchmarks of the stages (divan)
-	$(CARGO) bench --workspace
+BENCH_ARGS ?=
+
+bench: build $(VPY) ## Benchmarks: divan micro-benchmarks of normalize and tag, then the whole-run benchmark (bench-run)
+	$(CARGO) bench -p newsflow-normalize -p newsflow-tag
+	$(VPY) bench/run_bench.py $(BENCH_ARGS)
+
+bench-run: build $(VPY) ## Whole-run benchmark only: newsflow (2 and 1 threads) vs Python baseline vs I/O floor on 20k generated docs, into bench-out/ (BENCH_ARGS="--large" adds 200k, "--reps 3")
+	$(VPY) bench/run_bench.py $(BENCH_ARGS)
 
 golden: ## Rewrite the golden end-to-end outputs in tests/golden (review the diff before committing)
 	$(CARGO) build -p newsflow-cli
