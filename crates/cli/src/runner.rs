@@ -328,14 +328,24 @@ impl Runner {
         {
             let file = std::io::BufWriter::new(spill.as_file().try_clone()?);
             let mut writer = newsflow_core::ipc::IpcWriter::new("spill", file, &spill_schema)?;
-            let chain = |b: RecordBatch| match &self.checkpoints {
-                Some(cp) => cp.get_or_compute(boilerplate_digest, b, &spill_schema, |b| {
-                    self.chain(b, head.clone(), &head_schemas)
-                }),
-                None => self.chain(b, head.clone(), &head_schemas),
+            // Normalize, then sign the bodies for duplicate detection on the
+            // same worker; the signatures are merged in the sink.
+            let chain = |b: RecordBatch| -> Result<(RecordBatch, Deduper)> {
+                let out = match &self.checkpoints {
+                    Some(cp) => cp.get_or_compute(boilerplate_digest, b, &spill_schema, |b| {
+                        self.chain(b, head.clone(), &head_schemas)
+                    })?,
+                    None => self.chain(b, head.clone(), &head_schemas)?,
+                };
+                let mut signed = Deduper::new(&self.normalize);
+                self.timed("dedup_sign", || Ok(signed.observe(&out)?))?;
+                Ok((out, signed))
             };
-            self.pump(source()?, &chain, &mut |b| {
-                deduper.observe(&b)?;
+            self.pump_with(source()?, &chain, &mut |(b, signed)| {
+                if let Some(p) = &self.progress {
+                    p.advance(b.num_rows());
+                }
+                deduper.merge(signed);
                 writer.write(&b)?;
                 Ok(())
             })?;

@@ -113,6 +113,13 @@ impl Deduper {
         }
     }
 
+    /// Takes over the signatures `other` collected (built with the same
+    /// settings), so batches can be signed in parallel, each into its own
+    /// deduper; the clusters do not depend on the order of merging.
+    pub fn merge(&mut self, other: Deduper) {
+        self.docs.extend(other.docs);
+    }
+
     /// Signs the bodies of a normalized batch (rows with a null body, i.e.
     /// rejects, and empty bodies are skipped: they stay unique).
     pub fn observe(&mut self, batch: &RecordBatch) -> Result<()> {
@@ -450,6 +457,34 @@ mod tests {
         for t in &tables {
             assert_eq!(t, &want);
         }
+    }
+
+    #[test]
+    fn merged_partial_dedupers_equal_one() {
+        let a = story(1, 80);
+        let b = story(2, 80);
+        let mut near = a.clone();
+        near.push_str(" one more word");
+        let rows = [
+            ("d1", Some(a.as_str())),
+            ("d2", Some(b.as_str())),
+            ("d3", Some(near.as_str())),
+            ("d4", Some(a.as_str())),
+        ];
+        let cfg = NormalizeConfig::default();
+        let mut whole = Deduper::new(&cfg);
+        whole.observe(&batch(&rows)).unwrap();
+        let mut merged = Deduper::new(&cfg);
+        for part in [&rows[2..], &rows[..2]] {
+            let mut signed = Deduper::new(&cfg);
+            signed.observe(&batch(part)).unwrap();
+            merged.merge(signed);
+        }
+        let (whole, merged) = (whole.finish(), merged.finish());
+        for (id, _) in rows {
+            assert_eq!(whole.get(id), merged.get(id), "{id}");
+        }
+        assert_eq!(merged.get("d4").map(|(rep, _)| rep), Some("d1"));
     }
 
     #[test]
