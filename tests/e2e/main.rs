@@ -9,3 +9,4 @@ mod pipe;
 mod resume;
 mod seeds;
 mod shards;
+mod train;
