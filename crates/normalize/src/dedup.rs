@@ -14,9 +14,10 @@
 //!
 //! Each body is split into lower-cased words; each run of 5 words (a
 //! shingle; the whole text when shorter) is hashed with xxh3 under a fixed
-//! seed, and a MinHash signature keeps, for each of
-//! `minhash_permutations` fixed seeds, the minimum of the shingle hashes
-//! mixed with that seed. Signatures are cut into `lsh_bands` bands;
+//! seed, and a MinHash signature keeps, for each of the
+//! `minhash_permutations` hash functions, the minimum over the shingles.
+//! The functions are derived from two hashes of the shingle, `h1 + i·h2`
+//! (double hashing), so a shingle costs one multiply-add per function. Signatures are cut into `lsh_bands` bands;
 //! documents sharing a band are candidates, verified by comparing whole
 //! signatures. Within one band bucket a document is compared with at most
 //! [`MAX_LEADERS`] earlier, mutually dissimilar documents, so the work is
@@ -84,7 +85,7 @@ struct DocSig {
 pub struct Deduper {
     threshold: f64,
     bands: usize,
-    seeds: Vec<u64>,
+    permutations: usize,
     docs: Vec<DocSig>,
 }
 
@@ -106,9 +107,7 @@ impl Deduper {
         Deduper {
             threshold: cfg.near_dup_threshold.clamp(0.0, 1.0),
             bands,
-            seeds: (0..permutations as u64)
-                .map(|i| splitmix64(i ^ SHINGLE_SEED))
-                .collect(),
+            permutations,
             docs: Vec::new(),
         }
     }
@@ -155,7 +154,7 @@ impl Deduper {
         if words.is_empty() {
             return None;
         }
-        let mut signature = vec![u32::MAX; self.seeds.len()].into_boxed_slice();
+        let mut signature = vec![u32::MAX; self.permutations].into_boxed_slice();
         let width = SHINGLE_WORDS.min(words.len());
         let mut bytes = [0u8; 8 * SHINGLE_WORDS];
         for shingle in words.windows(width) {
@@ -163,11 +162,11 @@ impl Deduper {
                 slot.copy_from_slice(&h.to_le_bytes());
             }
             let h = xxh3_64_with_seed(&bytes[..8 * width], SHINGLE_SEED);
-            for (min, seed) in signature.iter_mut().zip(&self.seeds) {
-                let v = (splitmix64(h ^ seed) >> 32) as u32;
-                if v < *min {
-                    *min = v;
-                }
+            let h2 = splitmix64(h) | 1;
+            let mut v = h;
+            for min in signature.iter_mut() {
+                *min = (*min).min((v >> 32) as u32);
+                v = v.wrapping_add(h2);
             }
         }
         Some(signature)
@@ -204,7 +203,7 @@ impl Deduper {
             }
         }
         // Near duplicates, one band at a time.
-        let rows = self.seeds.len() / self.bands;
+        let rows = self.permutations / self.bands;
         for band in 0..self.bands {
             let mut buckets: HashMap<u64, Vec<usize>> = HashMap::new();
             for i in 0..n {
