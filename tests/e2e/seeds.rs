@@ -75,3 +75,30 @@ fn same_bytes_whatever_the_thread_count() {
         }
     }
 }
+
+#[test]
+fn manifest_records_the_effective_settings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    newsflow_ok(&[
+        "run",
+        "seeds",
+        "-o",
+        dir.to_str().unwrap(),
+        "-q",
+        "--exclude",
+        "drafts/**",
+    ]);
+    let config = &manifest(&dir)["config"];
+    assert_eq!(
+        config["pipeline"]["stages"],
+        serde_json::json!(["normalize", "tag"])
+    );
+    // Defaults are recorded, and so are settings from the command line.
+    assert_eq!(config["normalize"]["near_dup_threshold"], 0.8);
+    assert_eq!(config["tag"]["threshold"], 2.0);
+    assert_eq!(
+        config["ingest"]["exclude"],
+        serde_json::json!(["drafts/**"])
+    );
+}

@@ -302,9 +302,11 @@ fn manifest(
     threads: usize,
     stage_wall_ms: std::collections::BTreeMap<String, u64>,
 ) -> Manifest {
-    let mut config = serde_json::to_value(&cfg.raw).unwrap_or_default();
+    // The effective settings, defaults included, with the stages as run
+    // (the command line may have changed them).
+    let mut config = serde_json::to_value(&cfg.config).unwrap_or_default();
     if let Some(obj) = config.as_object_mut() {
-        obj.insert("stages".into(), serde_json::json!(specs));
+        obj.insert("pipeline".into(), serde_json::json!({ "stages": specs }));
     }
     Manifest {
         schema_version: newsflow_core::SCHEMA_VERSION.to_string(),

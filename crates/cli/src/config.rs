@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use newsflow_export::ExportConfig;
 use newsflow_ingest::IngestConfig;
@@ -15,7 +15,7 @@ use newsflow_tag::KeywordConfig;
 use newsflow_tag::combined::CombineMode;
 
 /// The whole configuration file.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PipelineConfig {
     /// Which stages run between ingest and export.
@@ -35,7 +35,7 @@ pub struct PipelineConfig {
 }
 
 /// The `[pipeline]` section.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PipelineSection {
     /// Stage names in order, each a built-in stage (see `newsflow stages`)
@@ -53,7 +53,7 @@ impl Default for PipelineSection {
 
 /// The `[linear]` section: settings of the `linear:MODEL` and
 /// `combined:MODEL` taggers (the model path comes with the stage name).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LinearSection {
     /// Probability a topic needs to be tagged by the linear model.
@@ -76,7 +76,7 @@ impl Default for LinearSection {
 
 /// A `[stage.NAME]` entry: a program that reads an Arrow IPC stream on stdin
 /// and writes one on stdout.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExternalStageConfig {
     /// Program and arguments; relative program paths resolve against the

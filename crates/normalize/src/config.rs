@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dateline::DatelineParser;
 use crate::dates::{DateGrammar, any_pattern};
@@ -16,7 +16,7 @@ use crate::{Boilerplate, Normalizer};
 
 /// Settings of the normalize stage. Every field has a default, so an empty
 /// `[normalize]` table (or none) is valid.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NormalizeConfig {
     /// Directory holding the reference data: `noise.toml`, `sources.toml`,
