@@ -2,20 +2,11 @@
 //! stages from the registry, runs them with the rayon runner and prints one
 //! clear line per error.
 
-mod cli;
-mod commands;
-mod config;
-mod external;
-mod merge;
-mod registry;
-mod report;
-mod runner;
-mod summary;
-mod synth;
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use newsflow_cli::{cli, commands};
 
 /// Exit codes, documented in `newsflow --help`.
 pub mod exit {
