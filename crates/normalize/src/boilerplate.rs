@@ -193,6 +193,128 @@ impl Boilerplate {
     }
 }
 
+// ---------------------------------------------------------------------------
+/// Wire format for map/merge across processes (Ray workers, shard jobs):
+/// each process counts its part of the corpus, sends
+/// [`LineStats::to_bytes`], and one process merges the decoded parts with
+/// [`LineStats::merge`] before [`LineStats::finish`].
+///
+/// Layout, little-endian: the magic `NFLS`, a `u32` version (1), a `u64`
+/// source count, then per source in ascending key order its `u64` key,
+/// `u64` document count and `u64` line count followed by that many
+/// (`u64` fingerprint, `u32` count) pairs in ascending fingerprint order.
+/// Equal statistics give equal bytes. 12 bytes per distinct line per
+/// source.
+impl LineStats {
+    const WIRE_MAGIC: &'static [u8; 4] = b"NFLS";
+    const WIRE_VERSION: u32 = 1;
+
+    /// The statistics in the wire format.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let lines: usize = self.sources.values().map(|s| s.lines.len()).sum();
+        let mut out = Vec::with_capacity(16 + 24 * self.sources.len() + 12 * lines);
+        out.extend_from_slice(Self::WIRE_MAGIC);
+        out.extend_from_slice(&Self::WIRE_VERSION.to_le_bytes());
+        out.extend_from_slice(&(self.sources.len() as u64).to_le_bytes());
+        let mut sources: Vec<_> = self.sources.iter().collect();
+        sources.sort_unstable_by_key(|(key, _)| **key);
+        for (key, counts) in sources {
+            out.extend_from_slice(&key.to_le_bytes());
+            out.extend_from_slice(&counts.docs.to_le_bytes());
+            out.extend_from_slice(&(counts.lines.len() as u64).to_le_bytes());
+            let mut lines: Vec<(u64, u32)> = counts.lines.iter().map(|(f, n)| (*f, *n)).collect();
+            lines.sort_unstable();
+            for (fp, n) in lines {
+                out.extend_from_slice(&fp.to_le_bytes());
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// Decodes [`LineStats::to_bytes`]. Anything else (another magic or
+    /// version, a truncated or overlong buffer, keys out of order) is an
+    /// [`std::io::ErrorKind::InvalidData`] error saying what is wrong.
+    pub fn from_bytes(bytes: &[u8]) -> std::io::Result<Self> {
+        let mut rest = bytes;
+        let header = Self::wire_take(&mut rest, 8, "header")?;
+        if &header[..4] != Self::WIRE_MAGIC {
+            return Err(Self::wire_error("not line statistics (bad magic)".into()));
+        }
+        let version = u32::from_le_bytes(header[4..8].try_into().expect("4 bytes"));
+        if version != Self::WIRE_VERSION {
+            return Err(Self::wire_error(format!(
+                "line statistics version {version}, this program reads version {}",
+                Self::WIRE_VERSION
+            )));
+        }
+        let source_count = Self::wire_u64(&mut rest, "source count")?;
+        if source_count > (rest.len() / 24) as u64 {
+            return Err(Self::wire_error(format!(
+                "{source_count} sources announced in {} bytes",
+                rest.len()
+            )));
+        }
+        let mut sources = HashMap::with_capacity(source_count as usize);
+        let mut previous_key = None;
+        for _ in 0..source_count {
+            let key = Self::wire_u64(&mut rest, "source key")?;
+            if previous_key.is_some_and(|p| p >= key) {
+                return Err(Self::wire_error("source keys out of order".into()));
+            }
+            previous_key = Some(key);
+            let docs = Self::wire_u64(&mut rest, "document count")?;
+            let line_count = Self::wire_u64(&mut rest, "line count")?;
+            if line_count > (rest.len() / 12) as u64 {
+                return Err(Self::wire_error(format!(
+                    "{line_count} lines announced in {} bytes",
+                    rest.len()
+                )));
+            }
+            let mut lines = HashMap::with_capacity(line_count as usize);
+            let mut previous_fp = None;
+            for _ in 0..line_count {
+                let fp = Self::wire_u64(&mut rest, "line fingerprint")?;
+                if previous_fp.is_some_and(|p| p >= fp) {
+                    return Err(Self::wire_error("line fingerprints out of order".into()));
+                }
+                previous_fp = Some(fp);
+                let n = Self::wire_take(&mut rest, 4, "line count")?;
+                lines.insert(fp, u32::from_le_bytes(n.try_into().expect("4 bytes")));
+            }
+            sources.insert(key, SourceCounts { docs, lines });
+        }
+        if !rest.is_empty() {
+            return Err(Self::wire_error(format!(
+                "{} bytes after the end of the line statistics",
+                rest.len()
+            )));
+        }
+        Ok(LineStats { sources })
+    }
+
+    fn wire_error(problem: String) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, problem)
+    }
+
+    fn wire_take<'a>(rest: &mut &'a [u8], n: usize, what: &str) -> std::io::Result<&'a [u8]> {
+        if rest.len() < n {
+            return Err(Self::wire_error(format!(
+                "line statistics end inside the {what}"
+            )));
+        }
+        let (head, tail) = rest.split_at(n);
+        *rest = tail;
+        Ok(head)
+    }
+
+    fn wire_u64(rest: &mut &[u8], what: &str) -> std::io::Result<u64> {
+        let b = Self::wire_take(rest, 8, what)?;
+        Ok(u64::from_le_bytes(b.try_into().expect("8 bytes")))
+    }
+}
+// ---------------------------------------------------------------------------
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,5 +432,62 @@ mod tests {
             source_key(Some(""), Some("x/1")),
             source_key(None, Some("x/2"))
         );
+    }
+
+    #[test]
+    fn wire_format_round_trips_and_merges_like_memory() {
+        let docs: Vec<_> = (0..8)
+            .map(|i| {
+                doc(
+                    &format!("s{}/{i}.txt", i % 2),
+                    &format!("Footer A\nFooter B\nStory {i}"),
+                )
+            })
+            .collect();
+        let mut whole = LineStats::new();
+        whole.observe(&test_batch(&docs)).unwrap();
+        let (mut a, mut b) = (LineStats::new(), LineStats::new());
+        a.observe(&test_batch(&docs[..3])).unwrap();
+        b.observe(&test_batch(&docs[3..])).unwrap();
+        let mut merged = LineStats::from_bytes(&a.to_bytes()).unwrap();
+        merged.merge(LineStats::from_bytes(&b.to_bytes()).unwrap());
+        assert_eq!(merged.to_bytes(), whole.to_bytes(), "canonical bytes");
+        assert_eq!(merged.documents(), 8);
+        let cfg = NormalizeConfig {
+            boilerplate_min_docs: 2,
+            ..NormalizeConfig::default()
+        };
+        assert_eq!(
+            merged.finish(&cfg).digest(),
+            whole.clone().finish(&cfg).digest()
+        );
+        let empty = LineStats::new().to_bytes();
+        assert_eq!(LineStats::from_bytes(&empty).unwrap().documents(), 0);
+    }
+
+    #[test]
+    fn wire_format_rejects_damaged_input() {
+        let docs = vec![doc("s/1.txt", "Line one\nLine two")];
+        let mut stats = LineStats::new();
+        stats.observe(&test_batch(&docs)).unwrap();
+        let bytes = stats.to_bytes();
+        let problem = |b: &[u8]| LineStats::from_bytes(b).unwrap_err().to_string();
+        for end in [6, 20, bytes.len() - 1] {
+            let p = problem(&bytes[..end]);
+            assert!(p.contains("inside") || p.contains("announced"), "{p}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(problem(&longer).contains("after the end"));
+        let mut magic = bytes.clone();
+        magic[0] = b'X';
+        assert!(problem(&magic).contains("magic"));
+        let mut version = bytes.clone();
+        version[4] = 9;
+        assert!(problem(&version).contains("version 9"));
+        let mut huge = bytes[..16].to_vec();
+        huge[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(problem(&huge).contains("announced"));
+        assert!(problem(b"").contains("header"));
     }
 }

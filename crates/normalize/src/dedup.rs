@@ -367,6 +367,235 @@ impl Clusters {
     }
 }
 
+// ---------------------------------------------------------------------------
+/// Wire format for map/merge across processes (Ray workers, shard jobs):
+/// each process signs its part of the corpus and sends
+/// [`Deduper::to_bytes`]; one process merges the decoded parts with
+/// [`Deduper::merge`], calls [`Deduper::finish`] and sends the result back
+/// as [`Clusters::to_bytes`].
+///
+/// Layout, little-endian: the magic `NFDD`, a `u32` version (1), the
+/// settings (`f64` threshold, `u32` bands, `u32` permutations), a `u64`
+/// document count, then per document a `u32` id length, the UTF-8 id, the
+/// `u64` body hash and the signature (`u32` × permutations): about
+/// `4 × permutations + 12` bytes plus the id per document.
+impl Deduper {
+    const WIRE_MAGIC: &'static [u8; 4] = b"NFDD";
+    const WIRE_VERSION: u32 = 1;
+
+    /// The collected signatures in the wire format.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let per_doc = 16 + 4 * self.permutations;
+        let mut out = Vec::with_capacity(32 + self.docs.len() * per_doc);
+        out.extend_from_slice(Self::WIRE_MAGIC);
+        out.extend_from_slice(&Self::WIRE_VERSION.to_le_bytes());
+        out.extend_from_slice(&self.threshold.to_le_bytes());
+        out.extend_from_slice(&(self.bands as u32).to_le_bytes());
+        out.extend_from_slice(&(self.permutations as u32).to_le_bytes());
+        out.extend_from_slice(&(self.docs.len() as u64).to_le_bytes());
+        for doc in &self.docs {
+            out.extend_from_slice(&(doc.doc_id.len() as u32).to_le_bytes());
+            out.extend_from_slice(doc.doc_id.as_bytes());
+            out.extend_from_slice(&doc.exact.to_le_bytes());
+            for v in &doc.signature {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// Decodes [`Deduper::to_bytes`]. Anything else (another magic or
+    /// version, impossible settings, a truncated or overlong buffer, an id
+    /// that is not UTF-8) is an [`std::io::ErrorKind::InvalidData`] error
+    /// saying what is wrong.
+    pub fn from_bytes(bytes: &[u8]) -> std::io::Result<Self> {
+        let mut rest = bytes;
+        Deduper::wire_header(
+            &mut rest,
+            Self::WIRE_MAGIC,
+            Self::WIRE_VERSION,
+            "signatures",
+        )?;
+        let threshold = f64::from_le_bytes(Deduper::wire_array(&mut rest, "threshold")?);
+        let bands = u32::from_le_bytes(Deduper::wire_array(&mut rest, "band count")?) as usize;
+        let permutations =
+            u32::from_le_bytes(Deduper::wire_array(&mut rest, "permutations")?) as usize;
+        if !(0.0..=1.0).contains(&threshold)
+            || bands == 0
+            || permutations == 0
+            || bands > permutations
+            || !permutations.is_multiple_of(bands)
+        {
+            return Err(Deduper::wire_error(format!(
+                "impossible signature settings: threshold {threshold}, {bands} bands, {permutations} permutations"
+            )));
+        }
+        let count = u64::from_le_bytes(Deduper::wire_array(&mut rest, "document count")?);
+        let per_doc = 12 + 4 * permutations as u64;
+        if count > rest.len() as u64 / per_doc {
+            return Err(Deduper::wire_error(format!(
+                "{count} signatures announced in {} bytes",
+                rest.len()
+            )));
+        }
+        let mut docs = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let len = u32::from_le_bytes(Deduper::wire_array(&mut rest, "id length")?) as usize;
+            let id = Deduper::wire_take(&mut rest, len, "document id")?;
+            let doc_id = std::str::from_utf8(id)
+                .map_err(|_| Deduper::wire_error("a document id is not UTF-8".into()))?
+                .to_string();
+            let exact = u64::from_le_bytes(Deduper::wire_array(&mut rest, "body hash")?);
+            let raw = Deduper::wire_take(&mut rest, 4 * permutations, "signature")?;
+            let signature = raw
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+                .collect();
+            docs.push(DocSig {
+                doc_id,
+                exact,
+                signature,
+            });
+        }
+        Deduper::wire_end(rest, "signatures")?;
+        Ok(Deduper {
+            threshold,
+            bands,
+            permutations,
+            docs,
+        })
+    }
+
+    /// True when `other` was built with the same threshold and signature
+    /// shape, so that [`Deduper::merge`] of the two is meaningful.
+    pub fn same_settings(&self, other: &Deduper) -> bool {
+        self.threshold.to_bits() == other.threshold.to_bits()
+            && self.bands == other.bands
+            && self.permutations == other.permutations
+    }
+
+    fn wire_error(problem: String) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, problem)
+    }
+
+    fn wire_take<'a>(rest: &mut &'a [u8], n: usize, what: &str) -> std::io::Result<&'a [u8]> {
+        if rest.len() < n {
+            return Err(Self::wire_error(format!("the data ends inside the {what}")));
+        }
+        let (head, tail) = rest.split_at(n);
+        *rest = tail;
+        Ok(head)
+    }
+
+    fn wire_array<const N: usize>(rest: &mut &[u8], what: &str) -> std::io::Result<[u8; N]> {
+        Ok(Self::wire_take(rest, N, what)?
+            .try_into()
+            .expect("took N bytes"))
+    }
+
+    fn wire_header(
+        rest: &mut &[u8],
+        magic: &[u8; 4],
+        version: u32,
+        what: &str,
+    ) -> std::io::Result<()> {
+        let header = Self::wire_take(rest, 8, "header")?;
+        if &header[..4] != magic {
+            return Err(Self::wire_error(format!("not {what} (bad magic)")));
+        }
+        let found = u32::from_le_bytes(header[4..].try_into().expect("4 bytes"));
+        if found != version {
+            return Err(Self::wire_error(format!(
+                "{what} version {found}, this program reads version {version}"
+            )));
+        }
+        Ok(())
+    }
+
+    fn wire_end(rest: &[u8], what: &str) -> std::io::Result<()> {
+        if rest.is_empty() {
+            Ok(())
+        } else {
+            Err(Self::wire_error(format!(
+                "{} bytes after the end of the {what}",
+                rest.len()
+            )))
+        }
+    }
+}
+
+/// Wire format of [`Clusters`] (see [`Deduper::to_bytes`]): the magic
+/// `NFCL`, a `u32` version (1), a `u64` count, then per duplicate in
+/// ascending `doc_id` order the `u32` length and UTF-8 bytes of its id, the
+/// same for its representative, and a `u8` kind (1 exact, 2 near). Equal
+/// clusters give equal bytes.
+impl Clusters {
+    const WIRE_MAGIC: &'static [u8; 4] = b"NFCL";
+    const WIRE_VERSION: u32 = 1;
+
+    /// The assignments in the wire format.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut rows: Vec<_> = self.assignments.iter().collect();
+        rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut out = Vec::with_capacity(16 + rows.len() * 40);
+        out.extend_from_slice(Self::WIRE_MAGIC);
+        out.extend_from_slice(&Self::WIRE_VERSION.to_le_bytes());
+        out.extend_from_slice(&(rows.len() as u64).to_le_bytes());
+        for (id, (rep, kind)) in rows {
+            for s in [id, rep] {
+                out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                out.extend_from_slice(s.as_bytes());
+            }
+            out.push(match kind {
+                DupKind::Exact => 1,
+                DupKind::Near => 2,
+                DupKind::Unique => 0,
+            });
+        }
+        out
+    }
+
+    /// Decodes [`Clusters::to_bytes`]; damaged input is an
+    /// [`std::io::ErrorKind::InvalidData`] error saying what is wrong.
+    pub fn from_bytes(bytes: &[u8]) -> std::io::Result<Self> {
+        let mut rest = bytes;
+        Deduper::wire_header(&mut rest, Self::WIRE_MAGIC, Self::WIRE_VERSION, "clusters")?;
+        let count = u64::from_le_bytes(Deduper::wire_array(&mut rest, "count")?);
+        if count > rest.len() as u64 / 9 {
+            return Err(Deduper::wire_error(format!(
+                "{count} duplicates announced in {} bytes",
+                rest.len()
+            )));
+        }
+        let mut assignments = HashMap::with_capacity(count as usize);
+        for _ in 0..count {
+            let mut text = || -> std::io::Result<String> {
+                let len = u32::from_le_bytes(Deduper::wire_array(&mut rest, "id length")?) as usize;
+                let raw = Deduper::wire_take(&mut rest, len, "document id")?;
+                std::str::from_utf8(raw)
+                    .map(str::to_string)
+                    .map_err(|_| Deduper::wire_error("a document id is not UTF-8".into()))
+            };
+            let (id, rep) = (text()?, text()?);
+            let kind = match Deduper::wire_array::<1>(&mut rest, "kind")?[0] {
+                1 => DupKind::Exact,
+                2 => DupKind::Near,
+                other => {
+                    return Err(Deduper::wire_error(format!(
+                        "unknown duplicate kind {other}"
+                    )));
+                }
+            };
+            if assignments.insert(id, (rep, kind)).is_some() {
+                return Err(Deduper::wire_error("a document is listed twice".into()));
+            }
+        }
+        Deduper::wire_end(rest, "clusters")?;
+        Ok(Clusters { assignments })
+    }
+}
+// ---------------------------------------------------------------------------
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -541,5 +770,84 @@ mod tests {
         let clusters = deduper.finish();
         assert_eq!(clusters.duplicates(), 499);
         assert_eq!(clusters.get("c499"), Some(("c000", DupKind::Exact)));
+    }
+
+    #[test]
+    fn wire_format_round_trips() {
+        let a = story(1, 80);
+        let mut near = a.clone();
+        near.push_str(" one more word");
+        let rows = [
+            ("d1", Some(a.as_str())),
+            ("d2", Some(near.as_str())),
+            ("d3", Some(a.as_str())),
+            ("d4", Some("other words entirely")),
+        ];
+        let cfg = NormalizeConfig::default();
+        let mut whole = Deduper::new(&cfg);
+        whole.observe(&batch(&rows)).unwrap();
+        let mut merged = Deduper::new(&cfg);
+        for part in [&rows[..1], &rows[1..]] {
+            let mut signed = Deduper::new(&cfg);
+            signed.observe(&batch(part)).unwrap();
+            let decoded = Deduper::from_bytes(&signed.to_bytes()).unwrap();
+            assert!(decoded.same_settings(&merged));
+            merged.merge(decoded);
+        }
+        assert_eq!(merged.len(), 4);
+        let (whole, merged) = (whole.finish(), merged.finish());
+        let decoded = Clusters::from_bytes(&merged.to_bytes()).unwrap();
+        assert_eq!(decoded.to_bytes(), whole.to_bytes(), "canonical bytes");
+        for (id, _) in rows {
+            assert_eq!(decoded.get(id), whole.get(id), "{id}");
+        }
+        assert_eq!(decoded.get("d3"), Some(("d1", DupKind::Exact)));
+        assert_eq!(decoded.get("d2"), Some(("d1", DupKind::Near)));
+        let other = NormalizeConfig {
+            minhash_permutations: 64,
+            ..NormalizeConfig::default()
+        };
+        assert!(!Deduper::new(&other).same_settings(&Deduper::new(&cfg)));
+    }
+
+    #[test]
+    fn wire_format_rejects_damaged_input() {
+        let mut deduper = Deduper::new(&NormalizeConfig::default());
+        deduper
+            .observe(&batch(&[("x", Some("some words here"))]))
+            .unwrap();
+        let bytes = deduper.to_bytes();
+        let problem = |b: &[u8]| Deduper::from_bytes(b).unwrap_err().to_string();
+        for end in [6, 20, bytes.len() - 2] {
+            let p = problem(&bytes[..end]);
+            assert!(p.contains("inside") || p.contains("announced"), "{p}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(1);
+        assert!(problem(&longer).contains("after the end"));
+        let mut bands = bytes.clone();
+        bands[16..20].copy_from_slice(&7u32.to_le_bytes());
+        assert!(problem(&bands).contains("impossible"));
+        let mut count = bytes.clone();
+        count[24..32].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(problem(&count).contains("announced"));
+        let clusters = Clusters::default().to_bytes();
+        assert!(problem(&clusters).contains("bad magic"));
+        assert_eq!(Clusters::from_bytes(&clusters).unwrap().duplicates(), 0);
+        let mut kind = Deduper::new(&NormalizeConfig::default());
+        let body = story(5, 40);
+        kind.observe(&batch(&[
+            ("a", Some(body.as_str())),
+            ("b", Some(body.as_str())),
+        ]))
+        .unwrap();
+        let mut c = kind.finish().to_bytes();
+        *c.last_mut().unwrap() = 9;
+        assert!(
+            Clusters::from_bytes(&c)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown duplicate kind 9")
+        );
     }
 }
