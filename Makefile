@@ -10,7 +10,7 @@ OUT ?= out
 THREADS ?= 0
 
 .DEFAULT_GOAL := help
-.PHONY: help build pipeline eval test test-rust test-python lint fmt bench bench-run golden venv clean
+.PHONY: help build pipeline eval test test-rust test-python python lint fmt bench bench-run golden venv clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,7 +36,10 @@ $(VPY): requirements-dev.txt
 
 venv: $(VPY) ## Create .venv with the pinned Python packages (pyarrow, pandas, polars, duckdb, pytest)
 
-test-python: $(VPY) ## Python checks: the output loads in pandas, polars and DuckDB; examples/explore.ipynb runs; report.html renders in headless Chromium (apt-get install chromium); the example external stage works
+python: $(VPY) ## Build the Python bindings (crates/python, module `newsflow`) with maturin and install them into .venv
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/maturin develop --release --quiet -m crates/python/Cargo.toml
+
+test-python: $(VPY) python ## Python checks: the output loads in pandas, polars and DuckDB; examples/explore.ipynb runs; report.html renders in headless Chromium (apt-get install chromium); the example external stage works
 	$(CARGO) build -p newsflow-cli
 	NEWSFLOW_BIN=$(CURDIR)/$(DEBUG_BIN) $(VPY) -m pytest -q tests/python
 
