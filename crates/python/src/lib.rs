@@ -150,6 +150,9 @@ fn digest(bytes: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
+/// Arguments of `Pipeline.shared` and the pipeline built from them.
+type SharedEntry = ((Option<PathBuf>, Option<Vec<String>>), Py<Pipeline>);
+
 /// A plan with the roots it was made of.
 type Plan = (Vec<PathBuf>, Arc<Vec<InputFile>>);
 
@@ -163,12 +166,15 @@ type Plan = (Vec<PathBuf>, Arc<Vec<InputFile>>);
 /// missing reference file raises `NewsflowError` here, naming the file.
 ///
 /// A `Pipeline` holds only read-only stages and small caches; one instance
-/// serves every thread of a process. Build one per worker process (it is
-/// not picklable): building loads the reference data.
+/// serves every thread of a process. Build one per worker process (it
+/// pickles as its arguments and is rebuilt once per process on the other
+/// side, see `Pipeline.shared`): building loads the reference data.
 #[pyclass(frozen, module = "newsflow")]
 struct Pipeline {
     cfg: LoadedConfig,
     config_path: Option<PathBuf>,
+    /// The `stages` argument it was built with.
+    stages_arg: Option<Vec<String>>,
     specs: Vec<String>,
     ingest: Ingest,
     /// The configured stages, in order.
@@ -314,7 +320,9 @@ impl Pipeline {
     ) -> PyResult<Pipeline> {
         py.detach(|| -> anyhow::Result<Pipeline> {
             let cfg = LoadedConfig::load(config.as_deref())?;
-            let specs = stages.unwrap_or_else(|| cfg.config.pipeline.stages.clone());
+            let specs = stages
+                .clone()
+                .unwrap_or_else(|| cfg.config.pipeline.stages.clone());
             let ingest = Ingest::new(cfg.config.ingest.clone())
                 .map_err(|e| anyhow::anyhow!("invalid [ingest] settings: {e}"))?;
             let built = registry::build_all(&cfg, &specs)?;
@@ -322,6 +330,7 @@ impl Pipeline {
             Ok(Pipeline {
                 cfg,
                 config_path: config,
+                stages_arg: stages,
                 specs,
                 ingest,
                 built,
@@ -333,6 +342,45 @@ impl Pipeline {
             })
         })
         .map_err(anyhow_err)
+    }
+
+    /// `Pipeline.shared(config=None, stages=None)`: the pipeline of these
+    /// arguments built once per process and shared afterwards (a Ray
+    /// worker runs many tasks; building loads the reference data).
+    /// A pickled `Pipeline` is restored through this on the other side.
+    #[staticmethod]
+    #[pyo3(signature = (config = None, stages = None))]
+    fn shared(
+        py: Python<'_>,
+        config: Option<PathBuf>,
+        stages: Option<Vec<String>>,
+    ) -> PyResult<Py<Pipeline>> {
+        static SHARED: Mutex<Vec<SharedEntry>> = Mutex::new(Vec::new());
+        let key = (config.clone(), stages.clone());
+        if let Some((_, p)) = SHARED
+            .lock()
+            .expect("shared lock")
+            .iter()
+            .find(|(k, _)| *k == key)
+        {
+            return Ok(p.clone_ref(py));
+        }
+        let built = Py::new(py, Pipeline::new(py, config, stages)?)?;
+        let mut shared = SHARED.lock().expect("shared lock");
+        if let Some((_, p)) = shared.iter().find(|(k, _)| *k == key) {
+            return Ok(p.clone_ref(py));
+        }
+        shared.push((key, built.clone_ref(py)));
+        Ok(built)
+    }
+
+    /// Pickling sends the arguments; the receiving process uses
+    /// `Pipeline.shared` with them.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let shared = py.get_type::<Pipeline>().getattr("shared")?;
+        (shared, (self.config_path.clone(), self.stages_arg.clone()))
+            .into_pyobject(py)
+            .map(|t| t.into_any())
     }
 
     /// The `pipeline.toml` this pipeline was built from (`None`: defaults).
