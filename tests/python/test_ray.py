@@ -143,6 +143,16 @@ def test_table_in_table_out_and_large_strings_accepted(pipe, seeds_batch):
     assert pipe.normalize(large).equals(out)
 
 
+def test_empty_table_keeps_the_stage_schema(pipe):
+    schemas = newsflow.schemas()
+    empty = pa.Table.from_batches([], schema=schemas["ingest"])
+    normalized = pipe.normalize(empty)
+    assert normalized.num_rows == 0 and normalized.schema == schemas["normalized"]
+    tagged = pipe.tail(pipe.apply_clusters(normalized, pipe.clusters([])))
+    assert tagged.num_rows == 0 and tagged.schema == schemas["tagged"]
+    assert newsflow.split(tagged)["documents"].schema == schemas["documents"]
+
+
 def test_bindings_alone_equal_newsflow_run_on_seeds(pipe, out_dir):
     got = run_in_process(pipe, [str(SEEDS)])
     assert got["documents"].num_rows == 5

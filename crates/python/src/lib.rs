@@ -64,7 +64,7 @@ fn anyhow_err(e: anyhow::Error) -> PyErr {
 /// A batch given by Python: one `RecordBatch`, or the batches of a `Table`.
 enum Input {
     Batch(RecordBatch),
-    Table(Vec<RecordBatch>),
+    Table(Vec<RecordBatch>, SchemaRef),
 }
 
 impl Input {
@@ -73,8 +73,8 @@ impl Input {
         if obj.is_instance(&pa.getattr("RecordBatch")?)? {
             Ok(Input::Batch(RecordBatch::from_pyarrow_bound(obj)?))
         } else if obj.is_instance(&pa.getattr("Table")?)? {
-            let (batches, _) = Table::from_pyarrow_bound(obj)?.into_inner();
-            Ok(Input::Table(batches))
+            let (batches, schema) = Table::from_pyarrow_bound(obj)?.into_inner();
+            Ok(Input::Table(batches, schema))
         } else {
             Err(PyTypeError::new_err(format!(
                 "expected a pyarrow.RecordBatch or pyarrow.Table, got {}",
@@ -86,17 +86,18 @@ impl Input {
     fn batches(&self) -> &[RecordBatch] {
         match self {
             Input::Batch(b) => std::slice::from_ref(b),
-            Input::Table(bs) => bs,
+            Input::Table(bs, _) => bs,
         }
     }
 
     /// Applies `f` to every batch (with the GIL released) and returns the
     /// results in the shape of the input: a batch for a batch, a table for
-    /// a table (`schema` is the table's schema when it has no batch).
+    /// a table. `schema` gives the output schema for an input schema; it
+    /// is used when a table has no batch.
     fn map(
         self,
         py: Python<'_>,
-        schema: impl FnOnce() -> newsflow_core::Result<SchemaRef> + Send,
+        schema: impl FnOnce(&SchemaRef) -> newsflow_core::Result<SchemaRef> + Send,
         f: impl Fn(RecordBatch) -> newsflow_core::Result<RecordBatch> + Send + Sync,
     ) -> PyResult<Py<PyAny>> {
         match self {
@@ -104,13 +105,13 @@ impl Input {
                 let out = py.detach(|| f(b)).map_err(py_err)?;
                 Ok(out.to_pyarrow(py)?.unbind())
             }
-            Input::Table(bs) => {
+            Input::Table(bs, input_schema) => {
                 let out = py
                     .detach(|| {
                         let out = bs.into_iter().map(&f).collect::<Result<Vec<_>, _>>()?;
                         let schema = match out.first() {
                             Some(b) => b.schema(),
-                            None => schema()?,
+                            None => schema(&newsflow_core::batch::normalize_schema(&input_schema))?,
                         };
                         Ok::<_, newsflow_core::Error>((out, schema))
                     })
@@ -271,11 +272,13 @@ impl Pipeline {
         Ok(clusters)
     }
 
-    /// Runs `self.built[range]` over `input`, from `schema` on.
+    /// Runs `self.built[range]` over `input`, whose batches are first
+    /// conformed to `input_schema` (what the CLI hands that stage).
     fn run_range(
         &self,
         py: Python<'_>,
         input: Input,
+        input_schema: SchemaRef,
         range: std::ops::Range<usize>,
         head: Option<Arc<Normalizer>>,
     ) -> PyResult<Py<PyAny>> {
@@ -286,12 +289,7 @@ impl Pipeline {
                 (b, _) => b.as_stage(),
             })
             .collect();
-        let first = stages.first().map(|s| s.name().to_string());
-        let input_schema = match first.as_deref() {
-            Some("normalize") | None => schema::ingest_schema(),
-            _ => schema::normalized_schema(),
-        };
-        let out_schema = || {
+        let out_schema = |_: &SchemaRef| {
             let mut s = input_schema.clone();
             for stage in &stages {
                 s = stage.output_schema(&s)?;
@@ -299,8 +297,9 @@ impl Pipeline {
             Ok(s)
         };
         let stages_ref = &stages;
+        let first = stages.first().map_or("tail", |s| s.name());
         input.map(py, out_schema, |b| {
-            let mut b = b;
+            let mut b = as_input(first, b, &input_schema)?;
             for stage in stages_ref {
                 b = run_stage(*stage, b)?;
             }
@@ -515,7 +514,7 @@ impl Pipeline {
         let ingest = schema::ingest_schema();
         input.map(
             py,
-            || stage.output_schema(&ingest),
+            |_| stage.output_schema(&ingest),
             |b| run_stage(stage, as_input("normalize", b, &ingest)?),
         )
     }
@@ -536,7 +535,7 @@ impl Pipeline {
             Some(stats) => Some(self.normalizer_with(py, stats)?),
             None => None,
         };
-        self.run_range(py, input, 0..end, normalizer)
+        self.run_range(py, input, schema::ingest_schema(), 0..end, normalizer)
     }
 
     /// `tail(batch)`: the configured stages after `normalize` (for the
@@ -547,7 +546,13 @@ impl Pipeline {
         let Some(at) = self.normalize_at else {
             return self.missing_normalize();
         };
-        self.run_range(py, input, at + 1..self.built.len(), None)
+        self.run_range(
+            py,
+            input,
+            schema::normalized_schema(),
+            at + 1..self.built.len(),
+            None,
+        )
     }
 
     /// `signatures(batch) -> bytes`: MinHash signatures of the bodies of a
@@ -612,7 +617,7 @@ impl Pipeline {
         let normalized = schema::normalized_schema();
         input.map(
             py,
-            || Ok(normalized.clone()),
+            |_| Ok(normalized.clone()),
             |b| clusters.apply(as_input("dedup", b, &normalized)?),
         )
     }
@@ -637,15 +642,7 @@ impl Pipeline {
         let input = Input::extract(batch)?;
         let built = self.stage(name)?;
         let stage = built.as_stage();
-        let input_schema = match built.as_ref() {
-            Built::Normalize(_) => schema::ingest_schema(),
-            Built::Stage(_) => schema::normalized_schema(),
-        };
-        input.map(
-            py,
-            || stage.output_schema(&input_schema),
-            |b| run_stage(stage, b),
-        )
+        input.map(py, |s| stage.output_schema(s), |b| run_stage(stage, b))
     }
 
     /// `split(batch) -> dict[str, pyarrow.RecordBatch]`: a batch of the
