@@ -39,7 +39,7 @@ venv: $(VPY) ## Create .venv with the pinned Python packages (pyarrow, pandas, p
 python: $(VPY) ## Build the Python bindings (crates/python, module `newsflow`) with maturin and install them into .venv
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/maturin develop --release --quiet -m crates/python/Cargo.toml
 
-test-python: $(VPY) python ## Python checks: the output loads in pandas, polars and DuckDB; examples/explore.ipynb runs; report.html renders in headless Chromium (apt-get install chromium); the example external stage works
+test-python: $(VPY) python ## Python checks: the output loads in pandas, polars and DuckDB; examples/explore.ipynb runs; report.html renders in headless Chromium (apt-get install chromium); the example external stage works; the Python bindings and the Ray pipeline (local Ray, 2 CPUs) give the rows of `newsflow run`
 	$(CARGO) build -p newsflow-cli
 	NEWSFLOW_BIN=$(CURDIR)/$(DEBUG_BIN) $(VPY) -m pytest -q tests/python
 
