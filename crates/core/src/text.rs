@@ -48,11 +48,15 @@
 
 use std::collections::HashMap;
 
+use compact_str::CompactString;
+use rustc_hash::FxHashMap;
+
 /// One word of a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
-    /// Folded key used for matching.
-    pub key: String,
+    /// Folded key used for matching (stored inline up to 24 bytes, so
+    /// tokenizing does not allocate once per word).
+    pub key: CompactString,
     /// Byte offset of the first byte in the text.
     pub start_byte: usize,
     /// Byte offset one past the last byte.
@@ -69,7 +73,9 @@ pub struct Token {
 
 /// Splits `text` into word tokens with byte and character offsets.
 pub fn tokenize(text: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
+    // About one word per six bytes of news text: one allocation for most
+    // documents instead of a series of doublings.
+    let mut tokens = Vec::with_capacity(text.len() / 6 + 1);
     let mut current: Option<Token> = None;
     let mut has_lower = false;
     let mut has_letter = false;
@@ -79,7 +85,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                 has_lower = false;
                 has_letter = false;
                 Token {
-                    key: String::new(),
+                    key: CompactString::default(),
                     start_byte: byte_idx,
                     end_byte: byte_idx,
                     start_char: char_idx,
@@ -109,7 +115,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
 
 /// Appends the folded form of `ch` to `out`: lower case, `ё` as `е`, Latin
 /// letters without diacritics.
-fn fold_char(ch: char, out: &mut String) {
+fn fold_char(ch: char, out: &mut CompactString) {
     if ch.is_ascii() {
         out.push(ch.to_ascii_lowercase());
         return;
@@ -138,11 +144,11 @@ fn fold_char(ch: char, out: &mut String) {
 
 /// The folded key of a single word, as [`tokenize`] would produce it.
 pub fn fold(word: &str) -> String {
-    let mut out = String::with_capacity(word.len());
+    let mut out = CompactString::with_capacity(word.len());
     for ch in word.chars() {
         fold_char(ch, &mut out);
     }
-    out
+    out.into_string()
 }
 
 /// Russian case endings accepted after a pattern word's stem.
@@ -190,19 +196,27 @@ fn pattern_stems(key: &str) -> Vec<String> {
     stems
 }
 
+/// True when `ending` is one of [`RU_ENDINGS`].
+fn is_ru_ending(ending: &str) -> bool {
+    RU_ENDINGS.contains(&ending)
+}
+
+/// Longest Russian ending, in characters.
+const RU_MAX_ENDING: usize = 4;
+
 /// Calls `f` with each candidate stem of a text word: the word itself, then
-/// the word minus each Russian ending it carries.
+/// the word minus each Russian ending it carries (from the shortest ending
+/// to the longest).
 fn for_each_text_stem(key: &str, mut f: impl FnMut(&str)) {
     f(key);
     if !is_cyrillic_word(key) {
         return;
     }
     let len = key.chars().count();
-    for ending in RU_ENDINGS {
-        if let Some(stem) = key.strip_suffix(ending)
-            && len - ending.chars().count() >= MIN_STEM
-        {
-            f(stem);
+    for (taken, (at, _)) in key.char_indices().rev().take(RU_MAX_ENDING).enumerate() {
+        let ending_chars = taken + 1;
+        if len - ending_chars >= MIN_STEM && is_ru_ending(&key[at..]) {
+            f(&key[..at]);
         }
     }
 }
@@ -242,6 +256,15 @@ struct Node {
     exact: HashMap<String, Vec<(CaseRule, usize)>>,
     prefix: Vec<(String, CaseRule, usize)>,
     ids: Vec<usize>,
+}
+
+/// A node of the frozen trie: exact-word edges sorted by word number, so
+/// that a token's candidate words are found by binary search.
+#[derive(Debug)]
+struct FrozenNode {
+    exact: Box<[(u32, CaseRule, u32)]>,
+    prefix: Box<[(Box<str>, CaseRule, u32)]>,
+    ids: Box<[usize]>,
 }
 
 /// A term that could not be added.
@@ -329,14 +352,58 @@ impl TermMatcherBuilder {
         if self.nodes.is_empty() {
             self.nodes.push(Node::default());
         }
-        for node in &mut self.nodes {
-            node.ids.sort_unstable();
-        }
+        // Number every word (and stem) any edge carries; a text token is
+        // looked up once, not once per trie node.
+        let mut words: Vec<&str> = self
+            .nodes
+            .iter()
+            .flat_map(|n| n.exact.keys().map(String::as_str))
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        let vocabulary: FxHashMap<Box<str>, u32> = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (Box::from(*w), to_u32(i)))
+            .collect();
+        let nodes = self
+            .nodes
+            .into_iter()
+            .map(|node| {
+                let mut exact: Vec<(u32, CaseRule, u32)> = node
+                    .exact
+                    .iter()
+                    .flat_map(|(word, edges)| {
+                        let w = vocabulary[word.as_str()];
+                        edges
+                            .iter()
+                            .map(move |&(rule, next)| (w, rule, to_u32(next)))
+                    })
+                    .collect();
+                exact.sort_unstable_by_key(|&(w, _, next)| (w, next));
+                let mut ids = node.ids;
+                ids.sort_unstable();
+                FrozenNode {
+                    exact: exact.into_boxed_slice(),
+                    prefix: node
+                        .prefix
+                        .into_iter()
+                        .map(|(k, rule, next)| (k.into_boxed_str(), rule, to_u32(next)))
+                        .collect(),
+                    ids: ids.into_boxed_slice(),
+                }
+            })
+            .collect();
         TermMatcher {
-            nodes: self.nodes,
+            nodes,
+            vocabulary,
             patterns: self.patterns,
         }
     }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).expect("fewer than 2^32 trie nodes and words")
 }
 
 /// One match: the ids of the patterns that matched and where.
@@ -368,7 +435,8 @@ impl TermMatch<'_> {
 /// A frozen set of patterns; cheap to share between threads.
 #[derive(Debug)]
 pub struct TermMatcher {
-    nodes: Vec<Node>,
+    nodes: Vec<FrozenNode>,
+    vocabulary: FxHashMap<Box<str>, u32>,
     patterns: usize,
 }
 
@@ -388,25 +456,28 @@ impl TermMatcher {
         self.patterns == 0
     }
 
-    /// Pushes every node reachable from `node` by `token`: through each
-    /// stem of the word and each prefix edge it satisfies.
-    fn successors(&self, node: usize, token: &Token, out: &mut Vec<usize>) {
+    /// Pushes every node reachable from `node` by `token`, whose stems have
+    /// the word numbers `words`: through each exact edge of one of those
+    /// words and each prefix edge the token satisfies.
+    fn successors(&self, node: usize, token: &Token, words: &[u32], out: &mut Vec<usize>) {
         let n = &self.nodes[node];
-        for_each_text_stem(&token.key, |stem| {
-            if let Some(edges) = n.exact.get(stem) {
+        if !n.exact.is_empty() {
+            for &w in words {
+                let from = n.exact.partition_point(|e| e.0 < w);
                 out.extend(
-                    edges
+                    n.exact[from..]
                         .iter()
-                        .filter(|(rule, _)| rule.accepts(token))
-                        .map(|&(_, next)| next),
+                        .take_while(|e| e.0 == w)
+                        .filter(|(_, rule, _)| rule.accepts(token))
+                        .map(|&(_, _, next)| next as usize),
                 );
             }
-        });
+        }
         out.extend(
             n.prefix
                 .iter()
-                .filter(|(k, rule, _)| token.key.starts_with(k.as_str()) && rule.accepts(token))
-                .map(|&(_, _, next)| next),
+                .filter(|(k, rule, _)| token.key.starts_with(&**k) && rule.accepts(token))
+                .map(|&(_, _, next)| next as usize),
         );
     }
 
@@ -417,11 +488,30 @@ impl TermMatcher {
     /// word and a prefix pattern may both fit), and the longest accepted
     /// path wins; among paths of the same length, the earliest added.
     pub fn find<'m>(&'m self, tokens: &[Token]) -> Vec<TermMatch<'m>> {
+        // The word numbers of each token's stems, looked up once.
+        let mut starts = Vec::with_capacity(tokens.len() + 1);
+        let mut words = Vec::new();
+        for token in tokens {
+            starts.push(words.len());
+            for_each_text_stem(&token.key, |stem| {
+                if let Some(&w) = self.vocabulary.get(stem) {
+                    words.push(w);
+                }
+            });
+        }
+        starts.push(words.len());
+        let words_of = |j: usize| &words[starts[j]..starts[j + 1]];
+        let root_has_prefixes = !self.nodes[0].prefix.is_empty();
+
         let mut out = Vec::new();
         let mut active = Vec::new();
         let mut next = Vec::new();
         let mut i = 0;
         while i < tokens.len() {
+            if words_of(i).is_empty() && !root_has_prefixes {
+                i += 1;
+                continue;
+            }
             active.clear();
             active.push(0);
             let mut best: Option<(usize, usize)> = None;
@@ -429,7 +519,7 @@ impl TermMatcher {
             while j < tokens.len() && !active.is_empty() {
                 next.clear();
                 for &node in &active {
-                    self.successors(node, &tokens[j], &mut next);
+                    self.successors(node, &tokens[j], words_of(j), &mut next);
                 }
                 next.sort_unstable();
                 next.dedup();

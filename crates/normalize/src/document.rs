@@ -175,7 +175,7 @@ fn paragraphs(lines: &[&str], keep: &[bool]) -> (Vec<String>, Vec<usize>) {
 fn is_label(p: &str) -> bool {
     p.chars().filter(|c| c.is_alphabetic()).count() >= 2
         && !p.chars().any(char::is_lowercase)
-        && word_count(p) <= LABEL_MAX_WORDS
+        && word_count(p, LABEL_MAX_WORDS + 1) <= LABEL_MAX_WORDS
 }
 
 /// A name written in capitals (`KENJI MORITA`, a byline style) in title
@@ -205,7 +205,7 @@ fn title_case_caps(name: &str) -> String {
 }
 
 fn headline_like(p: &str) -> bool {
-    let words = word_count(p);
+    let words = word_count(p, TITLE_MAX_WORDS + 1);
     (2..=TITLE_MAX_WORDS).contains(&words)
         && p.chars().count() <= TITLE_MAX_CHARS
         && !ends_with_stop(p)
@@ -213,12 +213,12 @@ fn headline_like(p: &str) -> bool {
 }
 
 fn lede_like(p: &str) -> bool {
-    let words = word_count(p);
+    let words = word_count(p, LEDE_MAX_WORDS + 1);
     (LEDE_MIN_WORDS..=LEDE_MAX_WORDS).contains(&words) && !ends_sentence(p) && starts_upper(p)
 }
 
 fn heading_like(p: &str) -> bool {
-    let words = word_count(p);
+    let words = word_count(p, HEADING_MAX_WORDS + 1);
     (2..=HEADING_MAX_WORDS).contains(&words)
         && p.chars().count() <= HEADING_MAX_CHARS
         && !ends_with_stop(p)
@@ -229,7 +229,7 @@ fn heading_like(p: &str) -> bool {
 }
 
 fn prose(p: &str) -> bool {
-    ends_sentence(p) || word_count(p) > HEADING_MAX_WORDS
+    ends_sentence(p) || word_count(p, HEADING_MAX_WORDS + 1) > HEADING_MAX_WORDS
 }
 
 /// Days since 1970-01-01 of a civil date.
@@ -261,7 +261,7 @@ impl Normalizer {
             .enumerate()
             .filter(|(_, l)| !l.is_empty() && self.data.noise.first_match(l).is_none());
         for (i, line) in candidates.take(TOP_LINES) {
-            let words = word_count(line);
+            let words = word_count(line, (DATE_LINE_WORDS + 1).max(PROSE_WORDS));
             let stamp = self.noise_filter.strip_label(line);
             // An update note after the date (`08:15 05.03.2024 (обновлено:
             // 09:02 05.03.2024)`) is not part of the publication date.
@@ -315,7 +315,7 @@ impl Normalizer {
                 dateline = Some((k, d));
                 break;
             }
-            if word_count(p) >= PROSE_WORDS && ends_sentence(p) {
+            if word_count(p, PROSE_WORDS) >= PROSE_WORDS && ends_sentence(p) {
                 break;
             }
         }
@@ -378,7 +378,11 @@ impl Normalizer {
 
         // Transcript speaker label at the start of the body.
         let label_at = match body.first() {
-            Some(first) if word_count(first) <= CAPTION_WORDS && body.len() > 1 => 0..2,
+            Some(first)
+                if word_count(first, CAPTION_WORDS + 1) <= CAPTION_WORDS && body.len() > 1 =>
+            {
+                0..2
+            }
             _ => 0..1,
         };
         let label = label_at.filter_map(|k| {
@@ -408,7 +412,9 @@ impl Normalizer {
         let mut tail = 0;
         while body.len() > 1
             && body.last().is_some_and(|p| {
-                !ends_sentence(p) && !has_sentence_inside(p) && word_count(p) <= TAIL_FRAGMENT_WORDS
+                !ends_sentence(p)
+                    && !has_sentence_inside(p)
+                    && word_count(p, TAIL_FRAGMENT_WORDS + 1) <= TAIL_FRAGMENT_WORDS
             })
         {
             body.pop();
@@ -573,8 +579,8 @@ impl Normalizer {
         let n = texts.len();
         let (title_at, lede_at) = if n >= 2
             && headline_like(texts[n - 1])
-            && word_count(texts[n - 2]) <= LABEL_WORDS
-            && word_count(texts[n - 1]) > word_count(texts[n - 2])
+            && word_count(texts[n - 2], LABEL_WORDS + 1) <= LABEL_WORDS
+            && word_count(texts[n - 1], LABEL_WORDS + 1) > word_count(texts[n - 2], LABEL_WORDS + 1)
         {
             (Some(n - 1), None)
         } else if n >= 2 && headline_like(texts[n - 2]) {
@@ -586,7 +592,7 @@ impl Normalizer {
             }
         };
         let lede_at = lede_at.filter(|&l| {
-            word_count(texts[l]) >= HEADER_LEDE_MIN_WORDS
+            word_count(texts[l], HEADER_LEDE_MIN_WORDS) >= HEADER_LEDE_MIN_WORDS
                 && title_at.is_none_or(|t| texts[t] != texts[l])
         });
         if let Some(t) = title_at {
@@ -624,9 +630,10 @@ impl Normalizer {
         while i < skipped + MAX_LABELS
             && i + 2 < paras.len()
             && (is_label(&paras[i])
-                || (word_count(&paras[i]) <= LABEL_WORDS
+                || (word_count(&paras[i], LABEL_WORDS + 1) <= LABEL_WORDS
                     && !ends_sentence(&paras[i])
-                    && word_count(&paras[i + 1]) > word_count(&paras[i])))
+                    && word_count(&paras[i + 1], LABEL_WORDS + 1)
+                        > word_count(&paras[i], LABEL_WORDS + 1)))
             && headline_like(&paras[i + 1])
         {
             i += 1;
@@ -679,8 +686,9 @@ impl Normalizer {
         }
         // A transcript title ending in its place and date (`Briefing by
         // ..., Moscow, 14 March 2024`) is a title, not a stamp line.
-        let titled = word_count(p) > LABEL_WORDS && self.title_place_date(p).is_some();
-        if word_count(p) <= STAMP_LINE_WORDS
+        let titled =
+            word_count(p, LABEL_WORDS + 1) > LABEL_WORDS && self.title_place_date(p).is_some();
+        if word_count(p, STAMP_LINE_WORDS + 1) <= STAMP_LINE_WORDS
             && !titled
             && let Some((parts, _)) = self
                 .dates
@@ -709,7 +717,10 @@ impl Normalizer {
         header: &mut HeaderInfo,
     ) {
         for _ in 0..MAX_META_LINES {
-            if body.len() < 2 || word_count(&body[0]) > PLACE_LINE_WORDS.max(LABEL_MAX_WORDS) {
+            if body.len() < 2
+                || word_count(&body[0], PLACE_LINE_WORDS.max(LABEL_MAX_WORDS) + 1)
+                    > PLACE_LINE_WORDS.max(LABEL_MAX_WORDS)
+            {
                 return;
             }
             if doc.dateline_place.is_none()
@@ -737,7 +748,9 @@ impl Normalizer {
     /// A short line naming the place of a transcript (`The Kremlin,
     /// Moscow`): the canonical place.
     fn place_line(&self, p: &str) -> Option<String> {
-        if word_count(p) > PLACE_LINE_WORDS || ends_with_stop(p) || p.chars().any(char::is_numeric)
+        if word_count(p, PLACE_LINE_WORDS + 1) > PLACE_LINE_WORDS
+            || ends_with_stop(p)
+            || p.chars().any(char::is_numeric)
         {
             return None;
         }

@@ -119,7 +119,7 @@ impl NoiseFilter {
 
     /// Whether `line` is a lone time or date stamp.
     pub fn is_stamp_line(&self, line: &str, dates: &DateGrammar) -> bool {
-        if word_count(line) > STAMP_WORDS {
+        if word_count(line, STAMP_WORDS + 1) > STAMP_WORDS {
             return false;
         }
         let bare = self.strip_label(line);
@@ -220,7 +220,7 @@ impl NoiseFilter {
             if line.is_empty() || !keep[i] {
                 continue;
             }
-            let short = word_count(line) <= LIST_LINE_WORDS;
+            let short = word_count(line, LIST_LINE_WORDS + 1) <= LIST_LINE_WORDS;
             let stamped = short && self.is_stamped(line, ctx.dates);
             if Some(i) != ctx.protected && short && (stamped || !ends_sentence(line)) {
                 block.push(i);

@@ -55,7 +55,7 @@ pub fn from_label(paragraph: &str, vocab: &Vocabulary) -> Option<(SpeakerName, u
     if tokens.is_empty() || vocab.not_speakers.contains(&phrase_key(who)) {
         return None;
     }
-    if vocab.not_speakers.contains(&tokens[0].key) {
+    if vocab.not_speakers.contains(tokens[0].key.as_str()) {
         return None;
     }
     let name = name_after_roles(who, &tokens, 0..tokens.len(), vocab, true)?;
@@ -183,7 +183,7 @@ fn name_from_tokens(
     if words > MAX_NAME_WORDS
         || !name.iter().all(|t| t.capitalized)
         || last.key.chars().count() < 2
-        || name.iter().any(|t| vocab.not_person_words.contains(&t.key))
+        || name.iter().any(|t| vocab.not_person_words.contains(t.key.as_str()))
         || (!has_role && words < 2)
     {
         return None;

@@ -3,9 +3,12 @@
 /// Closing quotes and brackets that may follow a sentence's final stop.
 const CLOSERS: &[char] = &['"', '\'', '”', '’', '»', '“', ')', ']', '›'];
 
-/// Number of whitespace-separated words.
-pub fn word_count(text: &str) -> usize {
-    text.split_whitespace().count()
+/// Number of whitespace-separated words, counted up to `limit`: a text with
+/// more words gives `limit`. Every rule compares word counts with a small
+/// bound, so a paragraph of a multi-megabyte document is not counted whole
+/// at each test.
+pub fn word_count(text: &str, limit: usize) -> usize {
+    text.split_whitespace().take(limit).count()
 }
 
 /// The last character that is not a closing quote or bracket.
@@ -68,7 +71,8 @@ mod tests {
             assert_eq!(ends_with_stop(text), stop, "ends_with_stop {text:?}");
             assert_eq!(starts_upper(text), upper, "starts_upper {text:?}");
         }
-        assert_eq!(word_count(" a  b c "), 3);
+        assert_eq!(word_count(" a  b c ", 10), 3);
+        assert_eq!(word_count(" a  b c ", 2), 2);
         assert!(has_sentence_inside("It was held. Enditem"));
         assert!(!has_sentence_inside(
             "Reporting by John Smith; Editing by Jane Doe"

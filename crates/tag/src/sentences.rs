@@ -42,51 +42,43 @@ const CLOSERS: &[char] = &[
 pub fn split(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let (pos, ch) = chars[i];
+    let mut pos = 0;
+    while let Some(ch) = text[pos..].chars().next() {
+        let after_ch = pos + ch.len_utf8();
         if ch == '\n' || ch == '\r' || ch == '\u{2029}' || ch == '\u{2028}' {
             push_trimmed(text, start..pos, &mut out);
-            start = pos + ch.len_utf8();
-            i += 1;
+            start = after_ch;
+            pos = after_ch;
             continue;
         }
         if !TERMINALS.contains(&ch) {
-            i += 1;
+            pos = after_ch;
             continue;
         }
         // Consume a run of terminals and closing quotes or brackets.
-        let mut j = i + 1;
-        while j < chars.len() && (TERMINALS.contains(&chars[j].1) || CLOSERS.contains(&chars[j].1))
-        {
-            j += 1;
-        }
-        let end = chars.get(j).map_or(text.len(), |&(p, _)| p);
-        let followed_by_space = j >= chars.len() || chars[j].1.is_whitespace();
-        if followed_by_space && ends_sentence(text, pos, ch, next_word_start(&chars, j)) {
+        let end = after_ch
+            + text[after_ch..]
+                .chars()
+                .take_while(|c| TERMINALS.contains(c) || CLOSERS.contains(c))
+                .map(char::len_utf8)
+                .sum::<usize>();
+        let rest = &text[end..];
+        let followed_by_space = rest.chars().next().is_none_or(char::is_whitespace);
+        if followed_by_space && ends_sentence(text, pos, ch, next_word_start(rest)) {
             push_trimmed(text, start..end, &mut out);
             start = end;
         }
-        i = j;
+        pos = end;
     }
     push_trimmed(text, start..text.len(), &mut out);
     out
 }
 
-/// The first non-space character after index `j` on the same line.
-fn next_word_start(chars: &[(usize, char)], mut j: usize) -> Option<char> {
-    while j < chars.len() {
-        let c = chars[j].1;
-        if c == '\n' || c == '\r' {
-            return None;
-        }
-        if !c.is_whitespace() {
-            return Some(c);
-        }
-        j += 1;
-    }
-    None
+/// The first non-space character of `rest` on the same line.
+fn next_word_start(rest: &str) -> Option<char> {
+    rest.chars()
+        .find(|c| *c == '\n' || *c == '\r' || !c.is_whitespace())
+        .filter(|c| *c != '\n' && *c != '\r')
 }
 
 /// Decides whether the terminal `ch` at byte `pos` ends a sentence.

@@ -267,9 +267,14 @@ impl Taxonomy {
             let mut topics: Vec<(usize, usize)> = Vec::new();
             for &term in m.ids {
                 let topic = self.terms[term].topic;
-                let is_excluded = excluded
+                // Exclusion matches do not overlap and come in text order:
+                // only those from the first one ending after this hit's
+                // start can cover it.
+                let from = excluded.partition_point(|(_, r)| r.end <= range.start);
+                let is_excluded = excluded[from..]
                     .iter()
-                    .any(|(t, r)| *t == topic && r.start < range.end && range.start < r.end);
+                    .take_while(|(_, r)| r.start < range.end)
+                    .any(|(t, _)| *t == topic);
                 if is_excluded {
                     continue;
                 }

@@ -747,7 +747,7 @@ impl<'a> Doc<'a> {
                 });
             } else {
                 // Someone else with a known surname (`Yohei Kono`).
-                blocked.push(self.tokens[run.end - 1].key.clone());
+                blocked.push(self.tokens[run.end - 1].key.to_string());
             }
             return;
         }
@@ -814,7 +814,7 @@ impl<'a> Doc<'a> {
             new_persons.push(NewPerson {
                 name: name.clone(),
                 full_key,
-                last_key: self.tokens[run.end - 1].key.clone(),
+                last_key: self.tokens[run.end - 1].key.to_string(),
             });
         }
         let name = new_persons
@@ -930,7 +930,7 @@ impl<'a> Doc<'a> {
                 .map(|&(pid, _)| pid)
                 .filter(|pid| confirmed.contains(pid))
                 .collect();
-            let key = self.tokens[end - 1].key.clone();
+            let key = self.tokens[end - 1].key.to_string();
             if let [pid] = supported[..] {
                 self.push(Entity::Person(pid), first, end, false, RULE_SURNAME_DOC);
             } else if !supported.is_empty() {
