@@ -76,46 +76,53 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     // About one word per six bytes of news text: one allocation for most
     // documents instead of a series of doublings.
     let mut tokens = Vec::with_capacity(text.len() / 6 + 1);
-    let mut current: Option<Token> = None;
+    // The word being read: its first byte and character, and its key so
+    // far (built in one reused buffer, then stored inline in the token).
+    let mut word: Option<(usize, usize, bool)> = None;
+    let mut key = String::new();
     let mut has_lower = false;
     let mut has_letter = false;
-    for (char_idx, (byte_idx, ch)) in text.char_indices().enumerate() {
+    let mut finish =
+        |word: (usize, usize, bool), end_byte, end_char, key: &mut String, all_caps| {
+            let (start_byte, start_char, capitalized) = word;
+            tokens.push(Token {
+                key: CompactString::from(key.as_str()),
+                start_byte,
+                end_byte,
+                start_char,
+                end_char,
+                all_caps,
+                capitalized,
+            });
+            key.clear();
+        };
+    let mut char_idx = 0;
+    for (byte_idx, ch) in text.char_indices() {
         if ch.is_alphanumeric() {
-            let tok = current.get_or_insert_with(|| {
+            if word.is_none() {
+                word = Some((byte_idx, char_idx, ch.is_uppercase()));
                 has_lower = false;
                 has_letter = false;
-                Token {
-                    key: CompactString::default(),
-                    start_byte: byte_idx,
-                    end_byte: byte_idx,
-                    start_char: char_idx,
-                    end_char: char_idx,
-                    all_caps: false,
-                    capitalized: ch.is_uppercase(),
-                }
-            });
+            }
             if ch.is_alphabetic() {
                 has_letter = true;
                 has_lower |= ch.is_lowercase();
             }
-            fold_char(ch, &mut tok.key);
-            tok.end_byte = byte_idx + ch.len_utf8();
-            tok.end_char = char_idx + 1;
-        } else if let Some(mut tok) = current.take() {
-            tok.all_caps = has_letter && !has_lower;
-            tokens.push(tok);
+            fold_char(ch, &mut key);
+        } else if let Some(w) = word.take() {
+            finish(w, byte_idx, char_idx, &mut key, has_letter && !has_lower);
         }
+        char_idx += 1;
     }
-    if let Some(mut tok) = current.take() {
-        tok.all_caps = has_letter && !has_lower;
-        tokens.push(tok);
+    if let Some(w) = word.take() {
+        finish(w, text.len(), char_idx, &mut key, has_letter && !has_lower);
     }
     tokens
 }
 
 /// Appends the folded form of `ch` to `out`: lower case, `ё` as `е`, Latin
 /// letters without diacritics.
-fn fold_char(ch: char, out: &mut CompactString) {
+fn fold_char(ch: char, out: &mut String) {
     if ch.is_ascii() {
         out.push(ch.to_ascii_lowercase());
         return;
@@ -144,11 +151,11 @@ fn fold_char(ch: char, out: &mut CompactString) {
 
 /// The folded key of a single word, as [`tokenize`] would produce it.
 pub fn fold(word: &str) -> String {
-    let mut out = CompactString::with_capacity(word.len());
+    let mut out = String::with_capacity(word.len());
     for ch in word.chars() {
         fold_char(ch, &mut out);
     }
-    out.into_string()
+    out
 }
 
 /// Russian case endings accepted after a pattern word's stem.
@@ -258,12 +265,12 @@ struct Node {
     ids: Vec<usize>,
 }
 
-/// A node of the frozen trie: exact-word edges sorted by word number, so
-/// that a token's candidate words are found by binary search.
+/// A node of the frozen trie: its edges sorted by word number, so that a
+/// token's candidate words are found by binary search. Exact words and stems
+/// are numbered first, prefix words (`sanction*`) after them.
 #[derive(Debug)]
 struct FrozenNode {
-    exact: Box<[(u32, CaseRule, u32)]>,
-    prefix: Box<[(Box<str>, CaseRule, u32)]>,
+    edges: Box<[(u32, CaseRule, u32)]>,
     ids: Box<[usize]>,
 }
 
@@ -352,8 +359,8 @@ impl TermMatcherBuilder {
         if self.nodes.is_empty() {
             self.nodes.push(Node::default());
         }
-        // Number every word (and stem) any edge carries; a text token is
-        // looked up once, not once per trie node.
+        // Number every word (and stem) any edge carries, then every prefix
+        // word; a text token is looked up once, not once per trie node.
         let mut words: Vec<&str> = self
             .nodes
             .iter()
@@ -361,16 +368,29 @@ impl TermMatcherBuilder {
             .collect();
         words.sort_unstable();
         words.dedup();
+        let mut prefixes: Vec<&str> = self
+            .nodes
+            .iter()
+            .flat_map(|n| n.prefix.iter().map(|(k, _, _)| k.as_str()))
+            .collect();
+        prefixes.sort_unstable();
+        prefixes.dedup();
         let vocabulary: FxHashMap<Box<str>, u32> = words
             .iter()
             .enumerate()
             .map(|(i, w)| (Box::from(*w), to_u32(i)))
             .collect();
+        let prefix_number = |k: &str| {
+            let at = prefixes
+                .binary_search(&k)
+                .expect("every prefix was collected");
+            to_u32(words.len() + at)
+        };
         let nodes = self
             .nodes
-            .into_iter()
+            .iter()
             .map(|node| {
-                let mut exact: Vec<(u32, CaseRule, u32)> = node
+                let mut edges: Vec<(u32, CaseRule, u32)> = node
                     .exact
                     .iter()
                     .flat_map(|(word, edges)| {
@@ -379,23 +399,35 @@ impl TermMatcherBuilder {
                             .iter()
                             .map(move |&(rule, next)| (w, rule, to_u32(next)))
                     })
+                    .chain(
+                        node.prefix
+                            .iter()
+                            .map(|(k, rule, next)| (prefix_number(k), *rule, to_u32(*next))),
+                    )
                     .collect();
-                exact.sort_unstable_by_key(|&(w, _, next)| (w, next));
-                let mut ids = node.ids;
+                edges.sort_unstable_by_key(|&(w, _, next)| (w, next));
+                let mut ids = node.ids.clone();
                 ids.sort_unstable();
                 FrozenNode {
-                    exact: exact.into_boxed_slice(),
-                    prefix: node
-                        .prefix
-                        .into_iter()
-                        .map(|(k, rule, next)| (k.into_boxed_str(), rule, to_u32(next)))
-                        .collect(),
+                    edges: edges.into_boxed_slice(),
                     ids: ids.into_boxed_slice(),
                 }
             })
             .collect();
+        let mut prefix_first_bytes = [false; 256];
+        for k in &prefixes {
+            if let Some(&b) = k.as_bytes().first() {
+                prefix_first_bytes[usize::from(b)] = true;
+            }
+        }
         TermMatcher {
             nodes,
+            prefix_first_bytes,
+            prefixes: prefixes
+                .iter()
+                .enumerate()
+                .map(|(i, k)| (Box::from(*k), to_u32(words.len() + i)))
+                .collect(),
             vocabulary,
             patterns: self.patterns,
         }
@@ -437,6 +469,10 @@ impl TermMatch<'_> {
 pub struct TermMatcher {
     nodes: Vec<FrozenNode>,
     vocabulary: FxHashMap<Box<str>, u32>,
+    /// Prefix words with their numbers.
+    prefixes: Box<[(Box<str>, u32)]>,
+    /// First bytes of the prefix words: most tokens are ruled out at once.
+    prefix_first_bytes: [bool; 256],
     patterns: usize,
 }
 
@@ -456,29 +492,42 @@ impl TermMatcher {
         self.patterns == 0
     }
 
-    /// Pushes every node reachable from `node` by `token`, whose stems have
-    /// the word numbers `words`: through each exact edge of one of those
-    /// words and each prefix edge the token satisfies.
-    fn successors(&self, node: usize, token: &Token, words: &[u32], out: &mut Vec<usize>) {
-        let n = &self.nodes[node];
-        if !n.exact.is_empty() {
-            for &w in words {
-                let from = n.exact.partition_point(|e| e.0 < w);
-                out.extend(
-                    n.exact[from..]
-                        .iter()
-                        .take_while(|e| e.0 == w)
-                        .filter(|(_, rule, _)| rule.accepts(token))
-                        .map(|&(_, _, next)| next as usize),
-                );
+    /// Appends the numbers of the words `token` can stand for: its stems
+    /// that some pattern uses, and the prefix words it starts with.
+    fn token_words(&self, token: &Token, out: &mut Vec<u32>) {
+        for_each_text_stem(&token.key, |stem| {
+            if let Some(&w) = self.vocabulary.get(stem) {
+                out.push(w);
             }
+        });
+        let first = token.key.as_bytes().first().copied().unwrap_or(0);
+        if self.prefix_first_bytes[usize::from(first)] {
+            out.extend(
+                self.prefixes
+                    .iter()
+                    .filter(|(k, _)| token.key.starts_with(&**k))
+                    .map(|&(_, w)| w),
+            );
         }
-        out.extend(
-            n.prefix
-                .iter()
-                .filter(|(k, rule, _)| token.key.starts_with(&**k) && rule.accepts(token))
-                .map(|&(_, _, next)| next as usize),
-        );
+    }
+
+    /// Pushes every node reachable from `node` by `token`, whose words have
+    /// the numbers `words`.
+    fn successors(&self, node: usize, token: &Token, words: &[u32], out: &mut Vec<usize>) {
+        let edges = &self.nodes[node].edges;
+        if edges.is_empty() {
+            return;
+        }
+        for &w in words {
+            let from = edges.partition_point(|e| e.0 < w);
+            out.extend(
+                edges[from..]
+                    .iter()
+                    .take_while(|e| e.0 == w)
+                    .filter(|(_, rule, _)| rule.accepts(token))
+                    .map(|&(_, _, next)| next as usize),
+            );
+        }
     }
 
     /// Finds leftmost-longest, non-overlapping matches over `tokens`.
@@ -488,27 +537,22 @@ impl TermMatcher {
     /// word and a prefix pattern may both fit), and the longest accepted
     /// path wins; among paths of the same length, the earliest added.
     pub fn find<'m>(&'m self, tokens: &[Token]) -> Vec<TermMatch<'m>> {
-        // The word numbers of each token's stems, looked up once.
+        // The word numbers of each token, looked up once.
         let mut starts = Vec::with_capacity(tokens.len() + 1);
         let mut words = Vec::new();
         for token in tokens {
             starts.push(words.len());
-            for_each_text_stem(&token.key, |stem| {
-                if let Some(&w) = self.vocabulary.get(stem) {
-                    words.push(w);
-                }
-            });
+            self.token_words(token, &mut words);
         }
         starts.push(words.len());
         let words_of = |j: usize| &words[starts[j]..starts[j + 1]];
-        let root_has_prefixes = !self.nodes[0].prefix.is_empty();
 
         let mut out = Vec::new();
         let mut active = Vec::new();
         let mut next = Vec::new();
         let mut i = 0;
         while i < tokens.len() {
-            if words_of(i).is_empty() && !root_has_prefixes {
+            if words_of(i).is_empty() {
                 i += 1;
                 continue;
             }

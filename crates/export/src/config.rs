@@ -29,7 +29,8 @@ pub struct ExportConfig {
     pub csv_neutralize_formulas: bool,
     /// Zstandard level of the Parquet files (default 3; `-131072..=22`).
     pub zstd_level: i32,
-    /// Rows per Parquet row group (default 8192; at least 1).
+    /// Most rows per Parquet row group (default 8192; at least 1). A row
+    /// group also closes at about 64 MiB of encoded data.
     pub row_group_size: usize,
 }
 

@@ -220,27 +220,16 @@ impl Exporter {
             mentions_schema,
             evidence_schema,
         ] = schemas;
-        let rows = config.row_group_size;
         let documents = ParquetSink::create(
             temp(files::DOCUMENTS_PARQUET),
             documents_schema.clone(),
             &props,
-            rows,
         )?;
-        let rejects = ParquetSink::create(
-            temp(files::REJECTS_PARQUET),
-            rejects_schema.clone(),
-            &props,
-            rows,
-        )?;
-        let mentions =
-            ParquetSink::create(temp(files::MENTIONS_PARQUET), mentions_schema, &props, rows)?;
-        let evidence = ParquetSink::create(
-            temp(files::TOPIC_EVIDENCE_PARQUET),
-            evidence_schema,
-            &props,
-            rows,
-        )?;
+        let rejects =
+            ParquetSink::create(temp(files::REJECTS_PARQUET), rejects_schema.clone(), &props)?;
+        let mentions = ParquetSink::create(temp(files::MENTIONS_PARQUET), mentions_schema, &props)?;
+        let evidence =
+            ParquetSink::create(temp(files::TOPIC_EVIDENCE_PARQUET), evidence_schema, &props)?;
         let (documents_csv, rejects_csv) = if config.csv {
             let neutralize = config.csv_neutralize_formulas;
             (

@@ -4,8 +4,12 @@
 //! batches it is given (page boundaries are decided between calls), and the
 //! batches the export receives depend on how the runner chunked the corpus.
 //! [`ParquetSink`] therefore re-chunks: it buffers rows and hands the writer
-//! exactly one batch per row group, so a file's bytes depend only on its rows
-//! and the config.
+//! slices of exactly [`WRITE_ROWS`] rows (the last one shorter), counted
+//! from the first row of the file, so a file's bytes depend only on its rows
+//! and the config. Only those few rows are buffered here; the writer keeps
+//! the encoded, compressed pages of the row group in progress, which closes
+//! at `row_group_size` rows or about [`ROW_GROUP_BYTES`], whichever comes
+//! first.
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -25,12 +29,18 @@ use crate::error::{ExportError, Result};
 /// pid, so identical rows give identical bytes.
 pub const CREATED_BY: &str = concat!("newsflow ", env!("CARGO_PKG_VERSION"));
 
+/// Rows handed to the writer per call.
+pub const WRITE_ROWS: usize = 256;
+
+/// A row group is closed once the writer estimates it at this many bytes.
+pub const ROW_GROUP_BYTES: usize = 64 * 1024 * 1024;
+
 /// Writer properties shared by every Parquet output.
 pub(crate) fn writer_properties(config: &ExportConfig) -> Result<WriterPropertiesPtr> {
     let props = WriterProperties::builder()
         .set_compression(config.compression()?)
         .set_max_row_group_row_count(Some(config.row_group_size))
-        .set_max_row_group_bytes(None)
+        .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
         .set_created_by(CREATED_BY.to_string())
         .set_key_value_metadata(Some(vec![KeyValue::new(
             newsflow_core::SCHEMA_VERSION_KEY.to_string(),
@@ -48,7 +58,6 @@ pub(crate) struct ParquetSink {
     writer: ArrowWriter<BufWriter<File>>,
     pending: Vec<RecordBatch>,
     pending_rows: usize,
-    row_group_size: usize,
     rows: u64,
 }
 
@@ -58,7 +67,6 @@ impl ParquetSink {
         path: PathBuf,
         schema: SchemaRef,
         props: &WriterPropertiesPtr,
-        row_group_size: usize,
     ) -> Result<Self> {
         let file = File::create(&path).map_err(|e| ExportError::io(&path, e))?;
         let writer = ArrowWriter::try_new(
@@ -76,7 +84,6 @@ impl ParquetSink {
             writer,
             pending: Vec::new(),
             pending_rows: 0,
-            row_group_size,
             rows: 0,
         })
     }
@@ -95,13 +102,14 @@ impl ParquetSink {
         self.rows += n as u64;
         self.pending_rows += n;
         self.pending.push(batch);
-        if self.pending_rows >= self.row_group_size {
+        if self.pending_rows >= WRITE_ROWS {
             self.drain(false)?;
         }
         Ok(())
     }
 
-    /// Writes every full row group buffered, and with `all` the remainder.
+    /// Writes every full slice of [`WRITE_ROWS`] buffered, and with `all`
+    /// the remainder.
     fn drain(&mut self, all: bool) -> Result<()> {
         if self.pending.is_empty() {
             return Ok(());
@@ -119,9 +127,9 @@ impl ParquetSink {
         };
         let total = merged.num_rows();
         let mut offset = 0;
-        while total - offset >= self.row_group_size {
-            self.write_rows(&merged.slice(offset, self.row_group_size))?;
-            offset += self.row_group_size;
+        while total - offset >= WRITE_ROWS {
+            self.write_rows(&merged.slice(offset, WRITE_ROWS))?;
+            offset += WRITE_ROWS;
         }
         let rest = total - offset;
         if rest > 0 {

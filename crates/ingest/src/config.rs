@@ -9,6 +9,8 @@ use crate::error::IngestError;
 pub const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
 /// Default for [`IngestConfig::batch_size`].
 pub const DEFAULT_BATCH_SIZE: usize = 256;
+/// Default for [`IngestConfig::batch_bytes`]: 2 MiB.
+pub const DEFAULT_BATCH_BYTES: u64 = 2 * 1024 * 1024;
 
 /// Settings of the ingest stage, usually the `[ingest]` table of the config
 /// file. Every field has a default, and unknown fields are an error.
@@ -42,6 +44,11 @@ pub struct IngestConfig {
     pub max_bytes: u64,
     /// Rows per record batch (at least 1).
     pub batch_size: usize,
+    /// A batch is closed once its documents' texts reach this many bytes
+    /// (UTF-8), even before `batch_size` rows, so that a run of large
+    /// documents does not multiply the memory in flight; a single larger
+    /// document makes a batch of its own. 0 means no byte limit.
+    pub batch_bytes: u64,
     /// CSV column that holds the document text.
     pub csv_text_column: String,
     /// CSV column that holds the document id (optional in the file).
@@ -55,6 +62,7 @@ impl Default for IngestConfig {
             exclude: Vec::new(),
             max_bytes: DEFAULT_MAX_BYTES,
             batch_size: DEFAULT_BATCH_SIZE,
+            batch_bytes: DEFAULT_BATCH_BYTES,
             csv_text_column: "text".to_string(),
             csv_id_column: "id".to_string(),
         }

@@ -50,8 +50,9 @@
 //!
 //! [`Ingest::plan`] walks the roots and returns the inputs in a fixed order
 //! with their doc ids; nothing is read yet. [`Ingest::batches`] reads them
-//! lazily and yields batches of at most `batch_size` rows in plan order
-//! (the rows of one file in line order). It holds at most one batch, one
+//! lazily and yields batches of at most `batch_size` rows (closed early once
+//! their texts reach `batch_bytes`) in plan order (the rows of one file in
+//! line order). It holds at most one batch, one
 //! JSONL/CSV file's decoded text, and a window of consecutive plain-text
 //! files that are read and decoded in parallel on rayon's pool (at most
 //! `batch_size` files and about `max(max_bytes, 16 MiB)` bytes); every file
@@ -142,7 +143,7 @@ use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 
-pub use config::{DEFAULT_BATCH_SIZE, DEFAULT_MAX_BYTES, IngestConfig};
+pub use config::{DEFAULT_BATCH_BYTES, DEFAULT_BATCH_SIZE, DEFAULT_MAX_BYTES, IngestConfig};
 pub use error::{IngestError, STAGE};
 pub use format::{Compression, Format};
 pub use plan::InputFile;

@@ -145,11 +145,17 @@ impl Iterator for Batches {
             return None;
         }
         let batch_size = self.config.batch_size;
+        let batch_bytes = match self.config.batch_bytes {
+            0 => u64::MAX,
+            n => n,
+        };
         let mut builder = RowBuilder::new(self.schema.clone(), batch_size.min(MAX_PREALLOC_ROWS));
-        while builder.len() < batch_size {
+        let mut text_bytes = 0u64;
+        while builder.len() < batch_size && text_bytes < batch_bytes {
             let Some(row) = self.next_row() else {
                 break;
             };
+            text_bytes += row.text.as_ref().map_or(0, |t| t.len() as u64);
             if row.reject.is_some() {
                 self.stats.rejects += 1;
             } else {

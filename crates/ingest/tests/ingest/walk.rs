@@ -320,6 +320,35 @@ fn batch_size_splits_rows_in_order() {
 }
 
 #[test]
+fn batch_bytes_closes_batches_of_large_documents_early() {
+    let dir = tempfile::tempdir().unwrap();
+    // Sizes in bytes: 600, 600, 2000, 10, 10, 10, 10.
+    let sizes = [600, 600, 2000, 10, 10, 10, 10];
+    for (i, n) in sizes.iter().enumerate() {
+        write(dir.path(), &format!("{i}.txt"), &"x".repeat(*n));
+    }
+    let config = IngestConfig {
+        batch_size: 3,
+        batch_bytes: 1000,
+        ..IngestConfig::default()
+    };
+    let (_, batch_rows, rows) = run_full(config, &[dir.path().to_path_buf()]);
+    // 600 + 600 reaches the limit; 2000 alone is over it; the small ones
+    // fill batches up to batch_size.
+    assert_eq!(batch_rows, [2, 1, 3, 1]);
+    let ids: Vec<_> = rows.iter().map(|r| r.doc_id.as_str()).collect();
+    assert_eq!(ids, ["0", "1", "2", "3", "4", "5", "6"]);
+
+    let unlimited = IngestConfig {
+        batch_size: 3,
+        batch_bytes: 0,
+        ..IngestConfig::default()
+    };
+    let (_, batch_rows, _) = run_full(unlimited, &[dir.path().to_path_buf()]);
+    assert_eq!(batch_rows, [3, 3, 1]);
+}
+
+#[test]
 fn output_does_not_depend_on_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     for i in 0..40 {
