@@ -2,9 +2,10 @@
 //! a sink, in parallel and in input order.
 //!
 //! A producer thread reads batches from the source into a bounded channel;
-//! the runner takes them in chunks of two per thread, runs the stage chain
-//! on a chunk with rayon, and hands the results to the sink in input order.
-//! Memory is bounded by the channel and the chunk, never by the corpus.
+//! the runner hands each batch to the pool as a task of its own, with at
+//! most two batches per thread in flight, and passes the results to the sink
+//! in input order. Memory is bounded by the channel and the batches in
+//! flight (ingest closes batches at `batch_bytes`), never by the corpus.
 //!
 //! When the pipeline contains `normalize`, the run takes three passes:
 //! 1. the source is read once to count line fingerprints per source
@@ -27,7 +28,6 @@ use newsflow_core::{Stage, conform, run_checked};
 use newsflow_normalize::NormalizeConfig;
 use newsflow_normalize::boilerplate::LineStats;
 use newsflow_normalize::dedup::{Clusters, Deduper};
-use rayon::prelude::*;
 
 use crate::registry::Built;
 
@@ -483,52 +483,59 @@ impl Runner {
     /// Takes the receiver by value so that an early error drops it, which
     /// stops the producer thread.
     ///
-    /// Chunks are processed by the pool while this thread hands the results
-    /// of the previous chunk to `sink` (export and spill writing overlap
-    /// with the stages); results reach the sink in input order.
+    /// Each batch is a task of its own on the pool, and up to `window`
+    /// batches are in flight at once: a worker that finishes takes the next
+    /// batch at once instead of waiting for the slowest batch of a group
+    /// (one long document no longer idles the other threads). This thread
+    /// hands the results to `sink` in input order as they complete, so
+    /// export and spill writing overlap with the stages.
     fn consume<T: Send>(
         &self,
         rx: Receiver<newsflow_core::Result<RecordBatch>>,
-        depth: usize,
+        window: usize,
         f: &(dyn Fn(RecordBatch) -> Result<T> + Sync),
         sink: &mut dyn FnMut(T) -> Result<()>,
     ) -> Result<()> {
+        let window = window.max(1) as u64;
         self.pool.in_place_scope(|scope| {
-            let mut in_flight = std::collections::VecDeque::new();
+            let (done_tx, done_rx) = std::sync::mpsc::channel::<(u64, Result<T>)>();
+            let mut spawned = 0u64;
+            let mut delivered = 0u64;
+            let mut ready: BTreeMap<u64, Result<T>> = BTreeMap::new();
+            let mut ended = false;
             loop {
-                let mut chunk = Vec::with_capacity(depth);
-                let mut ended = false;
-                while chunk.len() < depth {
+                while !ended && spawned - delivered < window {
                     match rx.recv() {
-                        Ok(batch) => chunk.push(batch?),
-                        Err(_) => {
-                            ended = true;
-                            break;
+                        Ok(batch) => {
+                            let batch = batch?;
+                            let seq = spawned;
+                            spawned += 1;
+                            let done = done_tx.clone();
+                            scope.spawn(move |_| {
+                                let result =
+                                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                        f(batch)
+                                    }))
+                                    .unwrap_or_else(|_| {
+                                        Err(anyhow::anyhow!("a worker thread panicked"))
+                                    });
+                                // The receiver is gone only when the run already failed.
+                                let _ = done.send((seq, result));
+                            });
                         }
+                        Err(_) => ended = true,
                     }
                 }
-                if !chunk.is_empty() {
-                    let (done, results) = std::sync::mpsc::sync_channel::<Vec<Result<T>>>(1);
-                    scope.spawn(move |_| {
-                        let out = chunk.into_par_iter().map(f).collect();
-                        // The receiver is gone only when the run already failed.
-                        let _ = done.send(out);
-                    });
-                    in_flight.push_back(results);
-                }
-                // One chunk is processed while the one before it is written.
-                while in_flight.len() > 1 || (ended && !in_flight.is_empty()) {
-                    let results = in_flight
-                        .pop_front()
-                        .expect("a chunk in flight")
-                        .recv()
-                        .context("a worker thread panicked")?;
-                    for result in results {
-                        sink(result?)?;
-                    }
-                }
-                if ended {
+                if delivered == spawned {
                     return Ok(());
+                }
+                while !ready.contains_key(&delivered) {
+                    let (seq, result) = done_rx.recv().context("a worker thread stopped")?;
+                    ready.insert(seq, result);
+                }
+                while let Some(result) = ready.remove(&delivered) {
+                    delivered += 1;
+                    sink(result?)?;
                 }
             }
         })
