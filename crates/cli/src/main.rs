@@ -2,7 +2,6 @@
 //! stages from the registry, runs them with the rayon runner and prints one
 //! clear line per error.
 
-
 use std::process::ExitCode;
 
 use clap::Parser;

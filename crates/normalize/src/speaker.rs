@@ -183,7 +183,9 @@ fn name_from_tokens(
     if words > MAX_NAME_WORDS
         || !name.iter().all(|t| t.capitalized)
         || last.key.chars().count() < 2
-        || name.iter().any(|t| vocab.not_person_words.contains(t.key.as_str()))
+        || name
+            .iter()
+            .any(|t| vocab.not_person_words.contains(t.key.as_str()))
         || (!has_role && words < 2)
     {
         return None;
