@@ -122,6 +122,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
+use arrow_schema::SchemaRef;
 use tracing::{debug, info, warn};
 
 pub use config::ExportConfig;
@@ -133,6 +134,29 @@ pub use parquet_out::CREATED_BY;
 use csv_out::CsvSink;
 use parquet_out::ParquetSink;
 use split::Contract;
+pub use split::Split;
+
+/// Checks one batch of the tagged stream and splits it into the four output
+/// tables, exactly as [`Exporter::write`] would write them (string columns
+/// may be `LargeUtf8` or `Utf8View`; extra columns are ignored). For front
+/// ends that write the tables themselves, such as the Python bindings.
+/// Errors name the output file the problem concerns, as if written to the
+/// current directory.
+pub fn split_batch(batch: &RecordBatch) -> Result<Split> {
+    split::split(&Contract::new(), batch, Path::new(""))
+}
+
+/// The schemas of `documents`, `rejects`, `mentions` and `topic_evidence`
+/// as written (with the schema version in their metadata).
+pub fn output_schemas() -> [SchemaRef; 4] {
+    let contract = Contract::new();
+    [
+        contract.documents,
+        contract.rejects,
+        contract.mentions,
+        contract.evidence,
+    ]
+}
 
 /// Names of the files written into the output directory.
 pub mod files {

@@ -74,7 +74,7 @@ impl Contract {
 /// `schema` with the schema version in its metadata. Parquet stores it twice
 /// that way: as the file's key-value metadata and inside the embedded Arrow
 /// schema, which is where pyarrow's `read_schema(path).metadata` looks.
-fn versioned(schema: &Schema) -> SchemaRef {
+pub(crate) fn versioned(schema: &Schema) -> SchemaRef {
     let metadata = [(
         newsflow_core::SCHEMA_VERSION_KEY.to_string(),
         newsflow_core::SCHEMA_VERSION.to_string(),
@@ -82,13 +82,19 @@ fn versioned(schema: &Schema) -> SchemaRef {
     Arc::new(schema.clone().with_metadata(metadata))
 }
 
-/// One input batch, split by output file.
+/// One input batch, split by output file: the rows and columns
+/// `documents.parquet`, `rejects.parquet`, `mentions.parquet` and
+/// `topic_evidence.parquet` get from it.
 #[derive(Debug)]
-pub(crate) struct Split {
-    pub(crate) documents: RecordBatch,
-    pub(crate) rejects: RecordBatch,
-    pub(crate) mentions: RecordBatch,
-    pub(crate) evidence: RecordBatch,
+pub struct Split {
+    /// One row per document (rows without a `reject_reason`).
+    pub documents: RecordBatch,
+    /// One row per reject.
+    pub rejects: RecordBatch,
+    /// One row per entity mention of the documents.
+    pub mentions: RecordBatch,
+    /// One row per topic evidence hit of the documents.
+    pub evidence: RecordBatch,
 }
 
 /// Checks `batch` against the contract and splits it. `out_dir` only names

@@ -26,8 +26,6 @@
 //! Built with maturin (`make python`); see `docs/scale-out.md`.
 #![deny(missing_docs)]
 
-mod split;
-
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -682,13 +680,13 @@ fn split_tables<'py>(py: Python<'py>, batch: &Bound<'py, PyAny>) -> PyResult<Bou
             input
                 .batches()
                 .iter()
-                .map(|b| split::split(b.clone()))
-                .collect::<newsflow_core::Result<Vec<_>>>()
+                .map(newsflow_export::split_batch)
+                .collect::<newsflow_export::Result<Vec<_>>>()
         })
         .map_err(py_err)?;
     let out = PyDict::new(py);
     let names = ["documents", "rejects", "mentions", "topic_evidence"];
-    let schemas = output_schema_list();
+    let schemas = newsflow_export::output_schemas();
     for (k, (name, schema)) in names.iter().zip(schemas).enumerate() {
         let batches: Vec<RecordBatch> = parts
             .iter()
@@ -696,7 +694,7 @@ fn split_tables<'py>(py: Python<'py>, batch: &Bound<'py, PyAny>) -> PyResult<Bou
                 0 => p.documents.clone(),
                 1 => p.rejects.clone(),
                 2 => p.mentions.clone(),
-                _ => p.topic_evidence.clone(),
+                _ => p.evidence.clone(),
             })
             .collect();
         let value = match (&input, batches.len()) {
@@ -706,15 +704,6 @@ fn split_tables<'py>(py: Python<'py>, batch: &Bound<'py, PyAny>) -> PyResult<Bou
         out.set_item(name, value)?;
     }
     Ok(out)
-}
-
-fn output_schema_list() -> [SchemaRef; 4] {
-    [
-        split::versioned(&schema::documents_schema()),
-        split::versioned(&schema::rejects_schema()),
-        split::versioned(&schema::mentions_schema()),
-        split::versioned(&schema::topic_evidence_schema()),
-    ]
 }
 
 /// `merge_line_stats(parts: list[bytes]) -> bytes`: the sum of the line
@@ -773,7 +762,7 @@ fn schemas(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     )?;
     out.set_item("tagged", schema::tagged_schema().as_ref().to_pyarrow(py)?)?;
     let names = ["documents", "rejects", "mentions", "topic_evidence"];
-    for (name, s) in names.iter().zip(output_schema_list()) {
+    for (name, s) in names.iter().zip(newsflow_export::output_schemas()) {
         out.set_item(name, s.as_ref().to_pyarrow(py)?)?;
     }
     Ok(out)
