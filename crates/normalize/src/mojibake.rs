@@ -185,7 +185,15 @@ pub(crate) fn repair_pass(text: &str) -> Option<(String, usize)> {
                 repairs.push(repair);
             }
             None => {
-                at += text[at..].chars().next().map_or(1, char::len_utf8);
+                // No sequence starts with an ASCII character: skip the run.
+                let rest = &text.as_bytes()[at..];
+                at += if rest[0].is_ascii() {
+                    rest.iter()
+                        .position(|b| !b.is_ascii())
+                        .unwrap_or(rest.len())
+                } else {
+                    text[at..].chars().next().map_or(1, char::len_utf8)
+                };
             }
         }
     }

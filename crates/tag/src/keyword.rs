@@ -274,11 +274,21 @@ pub const AGENDA_CUES: &[&[&str]] = &[
 
 /// True when `tokens` contain one of [`AGENDA_CUES`].
 fn has_agenda_cue(tokens: &[Token]) -> bool {
-    AGENDA_CUES.iter().any(|cue| {
-        tokens.windows(cue.len()).any(|w| {
-            w.iter()
-                .zip(cue.iter())
-                .all(|(t, word)| t.key.starts_with(word) && (word.len() > 2 || t.key == *word))
+    let word_matches =
+        |t: &Token, word: &str| t.key.starts_with(word) && (word.len() > 2 || t.key == *word);
+    // A cue can only start at a token with the first letter of its first
+    // word: most tokens are ruled out by one comparison per cue.
+    tokens.iter().enumerate().any(|(i, token)| {
+        let Some(first) = token.key.chars().next() else {
+            return false;
+        };
+        AGENDA_CUES.iter().any(|cue| {
+            cue[0].starts_with(first)
+                && tokens.len() - i >= cue.len()
+                && cue
+                    .iter()
+                    .zip(&tokens[i..])
+                    .all(|(word, t)| word_matches(t, word))
         })
     })
 }
