@@ -22,7 +22,7 @@
 //! million distinct short lines; [`Boilerplate`] keeps only the lines that
 //! passed the thresholds.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use arrow_array::RecordBatch;
 use newsflow_core::Result;
@@ -123,7 +123,7 @@ impl LineStats {
     /// Keeps the lines that pass the configured thresholds.
     pub fn finish(self, cfg: &NormalizeConfig) -> Boilerplate {
         let min_docs = cfg.boilerplate_min_docs.max(1) as u64;
-        let mut lines = HashMap::new();
+        let mut lines = HashMap::default();
         for (source, counts) in self.sources {
             if counts.docs < min_docs {
                 continue;
@@ -255,7 +255,8 @@ impl LineStats {
                 rest.len()
             )));
         }
-        let mut sources = HashMap::with_capacity(source_count as usize);
+        let mut sources =
+            HashMap::with_capacity_and_hasher(source_count as usize, Default::default());
         let mut previous_key = None;
         for _ in 0..source_count {
             let key = Self::wire_u64(&mut rest, "source key")?;
@@ -271,7 +272,8 @@ impl LineStats {
                     rest.len()
                 )));
             }
-            let mut lines = HashMap::with_capacity(line_count as usize);
+            let mut lines =
+                HashMap::with_capacity_and_hasher(line_count as usize, Default::default());
             let mut previous_fp = None;
             for _ in 0..line_count {
                 let fp = Self::wire_u64(&mut rest, "line fingerprint")?;

@@ -40,6 +40,8 @@
 //! documents).
 
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, RecordBatch, StringArray};
@@ -232,7 +234,8 @@ impl Deduper {
         let n = order.len();
         let mut sets = UnionFind::new(n);
         // Exact duplicates.
-        let mut first_with_hash: HashMap<u64, usize> = HashMap::with_capacity(n);
+        let mut first_with_hash: FxHashMap<u64, usize> =
+            FxHashMap::with_capacity_and_hasher(n, Default::default());
         for i in 0..n {
             match first_with_hash.get(&self.exact[doc(i)]) {
                 Some(&j) => sets.union(i, j),
@@ -246,7 +249,7 @@ impl Deduper {
         let rows = self.permutations / self.bands;
         let mut key_bytes = Vec::with_capacity(rows * 2);
         for band in 0..self.bands {
-            let mut buckets: HashMap<u64, Vec<usize>> = HashMap::new();
+            let mut buckets: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
             for i in 0..n {
                 let part = &self.signature_of(doc(i))[band * rows..(band + 1) * rows];
                 key_bytes.clear();
@@ -271,11 +274,11 @@ impl Deduper {
             }
         }
         // Representatives (smallest position = smallest doc_id) and kinds.
-        let mut rep_of_root: HashMap<usize, usize> = HashMap::new();
+        let mut rep_of_root: FxHashMap<usize, usize> = FxHashMap::default();
         for i in 0..n {
             rep_of_root.entry(sets.find(i)).or_insert(i);
         }
-        let mut seen_exact: HashMap<(usize, u64), usize> = HashMap::new();
+        let mut seen_exact: FxHashMap<(usize, u64), usize> = FxHashMap::default();
         let mut assignments = HashMap::new();
         for i in 0..n {
             let root = sets.find(i);
