@@ -555,7 +555,7 @@ impl Pipeline {
 
     /// `signatures(batch) -> bytes`: MinHash signatures of the bodies of a
     /// normalized batch or table (map phase of duplicate detection, about
-    /// 4 × `minhash_permutations` bytes per document).
+    /// 2 × `minhash_permutations` bytes per document plus the id).
     fn signatures<'py>(
         &self,
         py: Python<'py>,
