@@ -702,6 +702,19 @@ mod tests {
     }
 
     #[test]
+    fn stem_search_covers_the_longest_ending() {
+        let longest = RU_ENDINGS.iter().map(|e| e.chars().count()).max();
+        assert_eq!(longest, Some(RU_MAX_ENDING));
+        // Three- and four-letter endings are found: "инициатив" + "ами",
+        // "технолог" + "иями".
+        let mut stems = Vec::new();
+        for_each_text_stem("инициативами", |s| stems.push(s.to_string()));
+        assert!(stems.contains(&"инициатив".to_string()), "{stems:?}");
+        for_each_text_stem("технологиями", |s| stems.push(s.to_string()));
+        assert!(stems.contains(&"технолог".to_string()), "{stems:?}");
+    }
+
+    #[test]
     fn empty_pattern_is_an_error() {
         let mut b = TermMatcher::builder();
         assert!(b.add(" - ", 0).is_err());
