@@ -39,16 +39,7 @@ fn assert_no_partial_files(out: &Path) {
 fn killed_runs_resume_to_identical_output() {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in");
-    newsflow_ok(&[
-        "gen",
-        "-o",
-        input.to_str().unwrap(),
-        "-n",
-        "120",
-        "--seed",
-        "5",
-        "-q",
-    ]);
+    generate_corpus(&input, 120, 5);
     // Small batches, so a kill lands between checkpoints.
     let cfg = tmp.path().join("small-batches.toml");
     std::fs::write(&cfg, "[ingest]\nbatch_size = 8\n").unwrap();

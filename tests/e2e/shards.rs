@@ -19,16 +19,7 @@ fn duplicates(dir: &std::path::Path) -> usize {
 fn four_shards_merged_equal_one_run() {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in");
-    newsflow_ok(&[
-        "gen",
-        "-o",
-        input.to_str().unwrap(),
-        "-n",
-        "200",
-        "--seed",
-        "9",
-        "-q",
-    ]);
+    generate_corpus(&input, 200, 9);
     let input = input.to_str().unwrap();
     let single = tmp.path().join("single");
     newsflow_ok(&["run", input, "-o", single.to_str().unwrap(), "-q"]);

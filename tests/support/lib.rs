@@ -54,6 +54,21 @@ pub fn newsflow_ok(args: &[&str]) -> Vec<u8> {
     out.stdout
 }
 
+/// Writes a generated corpus of `documents` files (`newsflow gen`, with
+/// its near-duplicates, legacy encodings and broken files) into `dir`.
+pub fn generate_corpus(dir: &Path, documents: usize, seed: u64) {
+    newsflow_ok(&[
+        "gen",
+        "-o",
+        dir.to_str().expect("UTF-8 temporary path"),
+        "-n",
+        &documents.to_string(),
+        "--seed",
+        &seed.to_string(),
+        "-q",
+    ]);
+}
+
 /// Runs a shell pipeline (`sh -c`) with `NF` set to the binary's path.
 pub fn shell(script: &str) -> Output {
     Command::new("sh")
