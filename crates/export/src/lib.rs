@@ -247,7 +247,7 @@ impl Exporter {
         let documents = ParquetSink::create(
             temp(files::DOCUMENTS_PARQUET),
             documents_schema.clone(),
-            &props,
+            &parquet_out::documents_properties(config)?,
         )?;
         let rejects =
             ParquetSink::create(temp(files::REJECTS_PARQUET), rejects_schema.clone(), &props)?;

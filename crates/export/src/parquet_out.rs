@@ -20,7 +20,10 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use parquet::arrow::ArrowWriter;
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::{WriterProperties, WriterPropertiesPtr};
+use parquet::file::properties::{
+    EnabledStatistics, WriterProperties, WriterPropertiesBuilder, WriterPropertiesPtr,
+};
+use parquet::schema::types::ColumnPath;
 
 use crate::config::ExportConfig;
 use crate::error::{ExportError, Result};
@@ -35,9 +38,18 @@ pub const WRITE_ROWS: usize = 256;
 /// A row group is closed once the writer estimates it at this many bytes.
 pub const ROW_GROUP_BYTES: usize = 64 * 1024 * 1024;
 
-/// Writer properties shared by every Parquet output.
-pub(crate) fn writer_properties(config: &ExportConfig) -> Result<WriterPropertiesPtr> {
-    let props = WriterProperties::builder()
+/// Free-text columns of `documents.parquet`: long, nearly all distinct, and
+/// never filtered on by value. They are written without a dictionary (the
+/// writer would hash every body only to give the dictionary up at its size
+/// limit) and without min/max statistics (which compare whole bodies).
+const FREE_TEXT_COLUMNS: &[&str] = &["body", "title", "lede"];
+
+/// Columns of `documents.parquet` with one distinct value per row: no
+/// dictionary, but statistics (`doc_id` ranges help readers skip row groups).
+const UNIQUE_COLUMNS: &[&str] = &["doc_id", "source_path", "content_hash"];
+
+fn base_properties(config: &ExportConfig) -> Result<WriterPropertiesBuilder> {
+    Ok(WriterProperties::builder()
         .set_compression(config.compression()?)
         .set_max_row_group_row_count(Some(config.row_group_size))
         .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
@@ -45,9 +57,28 @@ pub(crate) fn writer_properties(config: &ExportConfig) -> Result<WriterPropertie
         .set_key_value_metadata(Some(vec![KeyValue::new(
             newsflow_core::SCHEMA_VERSION_KEY.to_string(),
             newsflow_core::SCHEMA_VERSION.to_string(),
-        )]))
-        .build();
-    Ok(Arc::new(props))
+        )])))
+}
+
+/// Writer properties of the rejects, mentions and evidence files:
+/// dictionary encoding and statistics on every column.
+pub(crate) fn writer_properties(config: &ExportConfig) -> Result<WriterPropertiesPtr> {
+    Ok(Arc::new(base_properties(config)?.build()))
+}
+
+/// Writer properties of `documents.parquet`: those of
+/// [`writer_properties`], except for the free-text and unique columns.
+pub(crate) fn documents_properties(config: &ExportConfig) -> Result<WriterPropertiesPtr> {
+    let mut builder = base_properties(config)?;
+    for &name in FREE_TEXT_COLUMNS {
+        builder = builder
+            .set_column_dictionary_enabled(ColumnPath::from(name), false)
+            .set_column_statistics_enabled(ColumnPath::from(name), EnabledStatistics::None);
+    }
+    for &name in UNIQUE_COLUMNS {
+        builder = builder.set_column_dictionary_enabled(ColumnPath::from(name), false);
+    }
+    Ok(Arc::new(builder.build()))
 }
 
 /// A Parquet file being written under its temporary name.

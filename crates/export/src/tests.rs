@@ -192,6 +192,49 @@ fn documents_parquet_reads_back_with_schema_values_and_version() {
 }
 
 #[test]
+fn free_text_columns_have_no_dictionary_or_statistics() {
+    let out = tempfile::tempdir().unwrap();
+    export_sample(out.path());
+    let open = |name: &str| {
+        ParquetRecordBatchReaderBuilder::try_new(File::open(out.path().join(name)).unwrap())
+            .unwrap()
+            .metadata()
+            .clone()
+    };
+    let documents = open(files::DOCUMENTS_PARQUET);
+    let columns = documents.row_group(0).columns();
+    let column = |name: &str| {
+        columns
+            .iter()
+            .find(|c| c.column_path().string() == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
+    for name in ["body", "title", "lede"] {
+        let c = column(name);
+        assert!(
+            c.dictionary_page_offset().is_none(),
+            "{name} has a dictionary"
+        );
+        assert!(c.statistics().is_none(), "{name} has statistics");
+    }
+    for name in ["doc_id", "source_path", "content_hash"] {
+        let c = column(name);
+        assert!(
+            c.dictionary_page_offset().is_none(),
+            "{name} has a dictionary"
+        );
+        assert!(c.statistics().is_some(), "{name} lost its statistics");
+    }
+    // Repetitive columns keep both, here and in the side tables.
+    assert!(column("language").dictionary_page_offset().is_some());
+    assert!(column("language").statistics().is_some());
+    let mentions = open(files::MENTIONS_PARQUET);
+    let doc_id = &mentions.row_group(0).columns()[0];
+    assert_eq!(doc_id.column_path().string(), "doc_id");
+    assert!(doc_id.dictionary_page_offset().is_some());
+}
+
+#[test]
 fn side_tables_hold_rejects_mentions_and_evidence() {
     let out = tempfile::tempdir().unwrap();
     export_sample(out.path());
