@@ -49,29 +49,28 @@ fn is_ignorable(c: char) -> bool {
 
 /// First step: drops ignorable and C0 control characters and maps line and
 /// space separators. No-break spaces and C1 controls are kept for mojibake
-/// repair.
+/// repair. Runs of characters that stay as they are are copied as slices.
 fn map_chars(text: &str, out: &mut String) {
     out.clear();
     out.reserve(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                if chars.peek() != Some(&'\n') {
-                    out.push('\n');
-                }
-            }
-            '\n' => out.push('\n'),
-            '\u{000B}' | '\u{000C}' | '\u{2028}' => out.push('\n'),
-            '\u{2029}' => out.push_str("\n\n"),
+    let mut run_start = 0;
+    for (i, c) in text.char_indices() {
+        let replacement = match c {
+            ' '..='~' | '\n' => continue,
+            '\r' if text.as_bytes().get(i + 1) == Some(&b'\n') => "",
+            '\r' | '\u{000B}' | '\u{000C}' | '\u{2028}' => "\n",
+            '\u{2029}' => "\n\n",
             '\t' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => {
-                out.push(' ')
+                " "
             }
-            c if c.is_ascii_control() => {}
-            c if is_ignorable(c) => {}
-            c => out.push(c),
-        }
+            c if c.is_ascii_control() || is_ignorable(c) => "",
+            _ => continue,
+        };
+        out.push_str(&text[run_start..i]);
+        out.push_str(replacement);
+        run_start = i + c.len_utf8();
     }
+    out.push_str(&text[run_start..]);
 }
 
 fn nfc(text: String) -> String {
@@ -103,7 +102,8 @@ pub fn clean_text(raw: &str) -> Cleaned {
 }
 
 /// Last step: C1 controls and no-break spaces become spaces, space runs
-/// collapse, lines are trimmed, blank-line runs collapse to one.
+/// collapse, lines are trimmed, blank-line runs collapse to one. The words
+/// between spaces are copied as slices.
 fn layout_lines(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_blank = false;
@@ -116,22 +116,27 @@ fn layout_lines(text: &str) -> String {
             }
         }
         let content_start = out.len();
+        // A space is owed before the next word (never at the line start).
         let mut space = false;
-        for c in line.chars() {
-            let c = if c == '\u{A0}' || ('\u{80}'..='\u{9F}').contains(&c) {
-                ' '
-            } else {
-                c
-            };
-            if c == ' ' {
-                space = out.len() > content_start;
-            } else {
+        let mut word_start = 0;
+        for (i, c) in line.char_indices() {
+            if !(c == ' ' || c == '\u{A0}' || ('\u{80}'..='\u{9F}').contains(&c)) {
+                continue;
+            }
+            if word_start < i {
                 if space {
                     out.push(' ');
-                    space = false;
                 }
-                out.push(c);
+                out.push_str(&line[word_start..i]);
             }
+            space = out.len() > content_start;
+            word_start = i + c.len_utf8();
+        }
+        if word_start < line.len() {
+            if space {
+                out.push(' ');
+            }
+            out.push_str(&line[word_start..]);
         }
         if out.len() == content_start {
             // Blank line: undo the separator, remember the paragraph break.
@@ -148,6 +153,71 @@ fn layout_lines(text: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The character-by-character definitions the two passes must match.
+    fn reference_map_chars(text: &str) -> String {
+        let mut out = String::new();
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\r' => {
+                    if chars.peek() != Some(&'\n') {
+                        out.push('\n');
+                    }
+                }
+                '\n' | '\u{000B}' | '\u{000C}' | '\u{2028}' => out.push('\n'),
+                '\u{2029}' => out.push_str("\n\n"),
+                '\t'
+                | '\u{1680}'
+                | '\u{2000}'..='\u{200A}'
+                | '\u{202F}'
+                | '\u{205F}'
+                | '\u{3000}' => out.push(' '),
+                c if c.is_ascii_control() || is_ignorable(c) => {}
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    fn reference_layout_lines(text: &str) -> String {
+        let mut out = String::new();
+        let mut pending_blank = false;
+        for line in text.split('\n') {
+            let start = out.len();
+            if start > 0 {
+                out.push('\n');
+                if pending_blank {
+                    out.push('\n');
+                }
+            }
+            let content_start = out.len();
+            let mut space = false;
+            for c in line.chars() {
+                let c = if c == '\u{A0}' || ('\u{80}'..='\u{9F}').contains(&c) {
+                    ' '
+                } else {
+                    c
+                };
+                if c == ' ' {
+                    space = out.len() > content_start;
+                } else {
+                    if space {
+                        out.push(' ');
+                        space = false;
+                    }
+                    out.push(c);
+                }
+            }
+            if out.len() == content_start {
+                out.truncate(start);
+                pending_blank = start > 0;
+            } else {
+                pending_blank = false;
+            }
+        }
+        out
+    }
 
     #[test]
     fn table() {
@@ -185,6 +255,14 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn slice_copying_passes_match_their_definitions(input in "\\PC*|[ \\n\\r\\t\u{a0}\u{ad}\u{200b}\u{2028}\u{2029}\u{3000}\u{85}\u{1b}\u{7f}a-zР-я’]{0,60}") {
+            let mut mapped = String::new();
+            map_chars(&input, &mut mapped);
+            prop_assert_eq!(&mapped, &reference_map_chars(&input));
+            prop_assert_eq!(layout_lines(&input), reference_layout_lines(&input));
+        }
+
         #[test]
         fn cleaning_is_idempotent(input in "\\PC*|[ \\n\\r\\t\u{a0}\u{ad}\u{200b}\u{85}\u{80}-\u{ff}a-zA-ZÐÑР-я€’“”—]{0,60}") {
             let once = clean_text(&input).text;
