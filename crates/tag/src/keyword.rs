@@ -53,7 +53,7 @@ use std::path::PathBuf;
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use newsflow_core::Stage;
-use newsflow_core::text::{Token, tokenize};
+use newsflow_core::text::{Token, TokenSlice, Tokens, tokenize};
 use serde::{Deserialize, Serialize};
 
 use crate::columns;
@@ -273,13 +273,15 @@ pub const AGENDA_CUES: &[&[&str]] = &[
 ];
 
 /// True when `tokens` contain one of [`AGENDA_CUES`].
-fn has_agenda_cue(tokens: &[Token]) -> bool {
-    let word_matches =
-        |t: &Token, word: &str| t.key.starts_with(word) && (word.len() > 2 || t.key == *word);
+fn has_agenda_cue(tokens: TokenSlice<'_>) -> bool {
+    let word_matches = |t: &Token, word: &str| {
+        let key = tokens.key_of(t);
+        key.starts_with(word) && (word.len() > 2 || key == word)
+    };
     // A cue can only start at a token with the first letter of its first
     // word: most tokens are ruled out by one comparison per cue.
     tokens.iter().enumerate().any(|(i, token)| {
-        let Some(first) = token.key.chars().next() else {
+        let Some(first) = tokens.key_of(token).chars().next() else {
             return false;
         };
         AGENDA_CUES.iter().any(|cue| {
@@ -372,8 +374,8 @@ impl KeywordTagger {
             }
             for (sentence, items) in &mut by_sentence {
                 let span = &spans[*sentence];
-                let first = tokens.partition_point(|t| t.start_byte < span.start);
-                let end = tokens.partition_point(|t| t.start_byte < span.end);
+                let first = tokens.partition_point(|t| t.start_byte() < span.start);
+                let end = tokens.partition_point(|t| t.start_byte() < span.end);
                 self.mark_lists(text, &tokens, first..end, items);
                 for item in items.iter() {
                     for &(topic, term) in &item.topics {
@@ -445,10 +447,10 @@ impl KeywordTagger {
 
     /// Marks the hits of one sentence (the tokens `sentence` of `tokens`)
     /// that belong to a list.
-    fn mark_lists(&self, text: &str, tokens: &[Token], sentence: Range<usize>, items: &mut [Item]) {
+    fn mark_lists(&self, text: &str, tokens: &Tokens, sentence: Range<usize>, items: &mut [Item]) {
         let words = sentence.len();
         let agenda = self.config.agenda_min_topics;
-        let min_topics = if agenda > 0 && has_agenda_cue(&tokens[sentence]) {
+        let min_topics = if agenda > 0 && has_agenda_cue(tokens.slice(sentence)) {
             agenda.min(self.config.list_min_topics)
         } else {
             self.config.list_min_topics
@@ -486,10 +488,10 @@ impl KeywordTagger {
     }
 
     /// True when the text between two hits only separates enumerated items.
-    fn enumerates(&self, text: &str, tokens: &[Token], a: &Item, b: &Item) -> bool {
+    fn enumerates(&self, text: &str, tokens: &Tokens, a: &Item, b: &Item) -> bool {
         let gap = &text[a.bytes.end..b.bytes.start];
         let words = &tokens[a.tokens.end..b.tokens.start];
-        let conjunction = |t: &&Token| CONJUNCTIONS.contains(&t.key.as_str());
+        let conjunction = |t: &&Token| CONJUNCTIONS.contains(&tokens.key_of(t));
         let separated = gap.contains([',', ';']) || words.iter().any(|t| conjunction(&t));
         let other_words = words.iter().filter(|t| !conjunction(t)).count();
         separated && other_words <= self.config.list_max_gap_words

@@ -42,7 +42,7 @@
 use std::ops::Range;
 use std::path::Path;
 
-use newsflow_core::text::{TermMatcher, Token, fold, tokenize};
+use newsflow_core::text::{TermMatcher, TokenSlice, fold, tokenize};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -250,7 +250,8 @@ impl Taxonomy {
 
     /// Finds the term hits in `tokens` (one leftmost-longest pass over all
     /// terms), with the topics whose exclusions cover a hit removed from it.
-    pub fn find(&self, tokens: &[Token]) -> Vec<TermHit> {
+    pub fn find<'t>(&self, tokens: impl Into<TokenSlice<'t>>) -> Vec<TermHit> {
+        let tokens = tokens.into();
         let excluded: Vec<(usize, Range<usize>)> = self
             .exclusions
             .find(tokens)
