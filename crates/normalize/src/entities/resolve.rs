@@ -273,7 +273,8 @@ impl<'a> Doc<'a> {
         doc.resolve();
         // The tokens and hits are no longer needed: free them before the
         // sort takes its buffer.
-        let mut found = doc.found;
+        let mut found = std::mem::take(&mut doc.found);
+        drop(doc);
         found.sort_by_key(|f| (f.start_char, f.end_char));
         found
     }
