@@ -293,7 +293,9 @@ const RU_FINAL_VOWELS: &[char] = &['а', 'я', 'о', 'е', 'у', 'ю', 'ы', 'и
 const MIN_STEM: usize = 3;
 
 fn is_cyrillic_word(word: &str) -> bool {
-    word.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c))
+    // U+0400..=U+04FF are exactly the two-byte sequences led by 0xD0..=0xD3
+    // (continuation bytes are 0x80..=0xBF).
+    word.bytes().any(|b| (0xD0..=0xD3).contains(&b))
 }
 
 /// Stems under which a pattern word is stored: the word itself and, for a
@@ -504,7 +506,7 @@ impl TermMatcherBuilder {
                 .expect("every prefix was collected");
             to_u32(words.len() + at)
         };
-        let nodes = self
+        let nodes: Vec<FrozenNode> = self
             .nodes
             .iter()
             .map(|node| {
@@ -538,8 +540,13 @@ impl TermMatcherBuilder {
                 prefix_first_bytes[usize::from(b)] = true;
             }
         }
+        let root_edges: &[(u32, CaseRule, u32)] = &nodes[0].edges;
+        let root = (0..=words.len() + prefixes.len())
+            .map(|w| to_u32(root_edges.partition_point(|e| e.0 < to_u32(w))))
+            .collect();
         TermMatcher {
             nodes,
+            root,
             prefix_first_bytes,
             prefixes: prefixes
                 .iter()
@@ -586,6 +593,9 @@ impl TermMatch<'_> {
 #[derive(Debug)]
 pub struct TermMatcher {
     nodes: Vec<FrozenNode>,
+    /// The root's edges of word `w` are `nodes[0].edges[root[w]..root[w + 1]]`:
+    /// every token starts at the root, whose edge list is the longest.
+    root: Box<[u32]>,
     vocabulary: FxHashMap<Box<str>, u32>,
     /// Prefix words with their numbers.
     prefixes: Box<[(Box<str>, u32)]>,
@@ -620,9 +630,16 @@ impl TermMatcher {
             }
         });
         let first = key.as_bytes().first().copied().unwrap_or(0);
-        if self.prefix_first_bytes[usize::from(first)] {
+        if self.prefix_first_bytes[usize::from(first)]
+            && let Some(c) = key.chars().next()
+        {
+            // The prefixes are sorted: those starting with the key's first
+            // character follow each other.
+            let c = &key[..c.len_utf8()];
+            let from = self.prefixes.partition_point(|(k, _)| **k < *c);
+            let to = from + self.prefixes[from..].partition_point(|(k, _)| k.starts_with(c));
             out.extend(
-                self.prefixes
+                self.prefixes[from..to]
                     .iter()
                     .filter(|(k, _)| key.starts_with(&**k))
                     .map(|&(_, w)| w),
@@ -638,11 +655,15 @@ impl TermMatcher {
             return;
         }
         for &w in words {
-            let from = edges.partition_point(|e| e.0 < w);
+            let range = if node == 0 {
+                self.root[w as usize] as usize..self.root[w as usize + 1] as usize
+            } else {
+                let from = edges.partition_point(|e| e.0 < w);
+                from..from + edges[from..].partition_point(|e| e.0 == w)
+            };
             out.extend(
-                edges[from..]
+                edges[range]
                     .iter()
-                    .take_while(|e| e.0 == w)
                     .filter(|(_, rule, _)| rule.accepts(token))
                     .map(|&(_, _, next)| next),
             );

@@ -364,14 +364,14 @@ fn has_agenda_cue(tokens: TokenSlice<'_>) -> bool {
         let key = tokens.key_of(t);
         key.starts_with(word) && (word.len() > 2 || key == word)
     };
-    // A cue can only start at a token with the first letter of its first
+    // A cue can only start at a token with the first byte of its first
     // word: most tokens are ruled out by one comparison per cue.
     tokens.iter().enumerate().any(|(i, token)| {
-        let Some(first) = tokens.key_of(token).chars().next() else {
+        let Some(&first) = tokens.key_of(token).as_bytes().first() else {
             return false;
         };
         AGENDA_CUES.iter().any(|cue| {
-            cue[0].starts_with(first)
+            cue[0].as_bytes()[0] == first
                 && tokens.len() - i >= cue.len()
                 && cue
                     .iter()
