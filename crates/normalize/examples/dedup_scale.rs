@@ -91,6 +91,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let signed = started.elapsed();
+    let signed_rss = peak_rss_mib();
     let runs = spilling.spilled_runs();
     let started = Instant::now();
     let clusters = if in_memory {
@@ -100,7 +101,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let finished = started.elapsed();
     println!(
-        "{n} documents ({}): signed in {:.1} s, {runs} runs spilled; clusters in {:.1} s, {} duplicates; peak RSS {}",
+        "{n} documents ({}): signed in {:.1} s, {runs} runs spilled, peak RSS {signed_rss}; clusters in {:.1} s, {} duplicates; peak RSS {}",
         if in_memory { "in memory" } else { "spilling" },
         signed.as_secs_f64(),
         finished.as_secs_f64(),

@@ -46,32 +46,33 @@
 //! document's place in `doc_id` order (signatures at fixed offsets, ids,
 //! and one file of bucket keys per band), finds documents with the same
 //! body hash and those sharing a band bucket with sorts that keep at most
-//! `B` bytes in memory and spill sorted runs beyond, and reads back from
-//! disk the signatures of the candidates it compares. Its memory, for `n`
-//! documents of which `s` share a band bucket with another document:
+//! `B/2` bytes in memory and spill sorted runs beyond, and reads back from
+//! disk the signatures of the candidates it compares. The peak memory, for
+//! `n` documents of which `s` share a band bucket with another document:
 //!
-//! `2B + 4.25·n + 8·s + 16 KiB·(r + bands + 2) + output` bytes,
+//! `max(2B, B/2 + 4.25·n + 8·s) + 16 KiB·(r + bands + 2) + clusters` bytes,
 //!
-//! where 4 bytes per document are the disjoint sets of documents and 2
-//! bits the "repeats a body hash" and "is a representative" flags, 8 bytes
-//! per shared document the leaders of one band's shared buckets (at most
-//! [`MAX_LEADERS`] per bucket), `r ≈ n · (2 × minhash_permutations + 16 +
-//! id length) / B` the number of runs (a read buffer and one record each,
-//! 18 runs for 2 million documents), and the output the [`Clusters`]
-//! (the duplicates with their representatives' ids). At the defaults that
-//! is at most about 76 MB for 2 million documents, of which 8.5 MB grow with the
-//! corpus, plus `8·s` and the clusters, which grow with its duplicates.
-//! The spill files take about `n · (4 · minhash_permutations + 8 × bands +
-//! 2 × id length + 16)` bytes of disk at their peak (about 1.4 GB for 2
-//! million documents) and are removed as soon as they have been read.
+//! where `2B` is the buffer while it fills, 4 bytes per document are the
+//! disjoint sets of documents and 2 bits the "repeats a body hash" and "is
+//! a representative" flags, 8 bytes per shared document the leaders of one
+//! band's shared buckets (at most [`MAX_LEADERS`] per bucket), `r ≈ n ·
+//! (2 × minhash_permutations + 16 + id length) / B` the number of runs (a
+//! read buffer and one record each; 18 runs for 2 million documents), and
+//! the [`Clusters`] the output (about `id length + 13` bytes per
+//! duplicate). So the memory is flat up to about `1.5B / 4.25` documents
+//! (12 million at the default budget, ignoring the duplicates' terms) and
+//! grows by 4.25 bytes per document beyond. The spill files take about
+//! `n · (4 · minhash_permutations + 8 × bands + 2 × id length + 16)` bytes
+//! of disk at their peak (about 1.4 GB for 2 million documents) and are
+//! removed as soon as they have been read.
 //!
 //! Time stays near-linear: every document is written and read back a
 //! bounded number of times, and the sorts are `O(n log n)` (in memory
-//! below `B`, one merge of sorted runs above); the clusters are exactly
+//! below their budget, one merge of sorted runs above); the clusters are exactly
 //! those of [`Deduper::finish`].
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -269,6 +270,14 @@ impl Deduper {
         }
     }
 
+    /// Forgets the signatures, keeping the allocations.
+    fn clear(&mut self) {
+        self.ids.clear();
+        self.id_ends.clear();
+        self.exact.clear();
+        self.signatures.clear();
+    }
+
     /// The documents in `doc_id` order (ties by body hash, then
     /// signature), as indices.
     fn order(&self) -> Vec<u32> {
@@ -335,7 +344,8 @@ impl Deduper {
             rep_of_root.entry(sets.find(i)).or_insert(i);
         }
         let mut seen_exact: FxHashMap<(usize, u64), usize> = FxHashMap::default();
-        let mut assignments = HashMap::new();
+        let mut clusters = Clusters::default();
+        let mut rep_index: FxHashMap<usize, u32> = FxHashMap::default();
         for i in 0..n {
             let root = sets.find(i);
             let rep = rep_of_root[&root];
@@ -350,17 +360,17 @@ impl Deduper {
             } else {
                 DupKind::Near
             };
-            assignments.insert(
-                self.doc_id(doc(i)).to_string(),
-                (self.doc_id(doc(rep)).to_string(), kind),
-            );
+            let rep = *rep_index
+                .entry(rep)
+                .or_insert_with(|| clusters.push_rep(self.doc_id(doc(rep))));
+            clusters.push(self.doc_id(doc(i)), rep, kind);
         }
         tracing::debug!(
             documents = n,
-            duplicates = assignments.len(),
+            duplicates = clusters.duplicates(),
             "duplicate clusters built"
         );
-        Clusters { assignments }
+        clusters
     }
 }
 
@@ -375,8 +385,9 @@ pub const SPILL_BUDGET: usize = 32 << 20;
 /// [`SpillingDeduper::add`]; when the signatures held exceed the budget,
 /// they are sorted by `doc_id` and written to a run file in the spill
 /// directory. [`SpillingDeduper::finish`] merges the runs and runs the
-/// cluster algorithm over files, with memory for 4 bytes per document plus
-/// the budget. While nothing was spilled, it is [`Deduper::finish`].
+/// cluster algorithm over files, with memory for 4.25 bytes per document
+/// plus half the budget. While nothing was spilled, it is
+/// [`Deduper::finish`].
 pub struct SpillingDeduper {
     dir: PathBuf,
     budget: usize,
@@ -442,7 +453,9 @@ impl SpillingDeduper {
             out.write(&sig)?;
         }
         self.runs.push((out.finish()?, buffer.len() as u64));
-        self.buffer = buffer.empty_like();
+        // Cleared, not reallocated: the allocations are reused for the next
+        // run.
+        self.buffer.clear();
         Ok(())
     }
 
@@ -455,8 +468,11 @@ impl SpillingDeduper {
         if !self.buffer.is_empty() {
             self.spill()?;
         }
-        let settings = self.buffer.empty_like();
         let n = usize::try_from(self.len()).expect("the documents fit in memory indices");
+        // Only the settings are kept: the buffer's memory goes before the
+        // sorts take theirs.
+        let settings = self.buffer.empty_like();
+        drop(self.buffer);
         let positions = Positions::write(&settings, &self.dir, self.budget, self.runs)?;
         let mut sets = UnionFind::new(n);
         let mut not_first = BitSet::new(n);
@@ -480,7 +496,7 @@ impl SpillingDeduper {
         let sig_bytes = 2 * settings.permutations;
         let (mut sig_i, mut sig_j) = (vec![0u8; sig_bytes], vec![0u8; sig_bytes]);
         for keys in positions.band_keys {
-            let mut by_key = PairSorter::new(&self.dir, self.budget / 2);
+            let mut by_key = PairSorter::new(&self.dir, self.budget / 4);
             let mut reader = keys.reader()?;
             for i in 0..n {
                 by_key.push(reader.read_u64("band key")?, i as u32)?;
@@ -490,7 +506,7 @@ impl SpillingDeduper {
             // Shared buckets: (first leader slot, leaders so far).
             let mut buckets: Vec<(u32, u8)> = Vec::new();
             let mut slots = 0u32;
-            let mut visits = PairSorter::new(&self.dir, self.budget / 2);
+            let mut visits = PairSorter::new(&self.dir, self.budget / 4);
             // The open group: key, first position, size.
             let mut group: Option<(u64, u32, u32)> = None;
             let mut close = |group: Option<(u64, u32, u32)>, buckets: &mut Vec<(u32, u8)>| {
@@ -565,15 +581,15 @@ impl SpillingDeduper {
                 is_rep.set(root);
             }
         }
-        let mut rep_ids: FxHashMap<u32, String> = FxHashMap::default();
-        let mut assignments = HashMap::new();
+        let mut rep_index: FxHashMap<u32, u32> = FxHashMap::default();
+        let mut clusters = Clusters::default();
         let mut reader = positions.ids.reader()?;
         for i in 0..n {
             let len = reader.read_u32("id length")?;
             let id = reader.read_string(len as usize, "document id")?;
             let root = sets.find(i);
             if is_rep.get(i) {
-                rep_ids.insert(i as u32, id.clone());
+                rep_index.insert(i as u32, clusters.push_rep(&id));
             }
             if root != i {
                 let kind = if not_first.get(i) {
@@ -581,16 +597,16 @@ impl SpillingDeduper {
                 } else {
                     DupKind::Near
                 };
-                assignments.insert(id, (rep_ids[&(root as u32)].clone(), kind));
+                clusters.push(&id, rep_index[&(root as u32)], kind);
             }
         }
         reader.expect_end()?;
         tracing::debug!(
             documents = n,
-            duplicates = assignments.len(),
+            duplicates = clusters.duplicates(),
             "duplicate clusters built from spilled signatures"
         );
-        Ok(Clusters { assignments })
+        Ok(clusters)
     }
 }
 
@@ -621,7 +637,7 @@ impl Positions {
         let mut band_keys = (0..settings.bands)
             .map(|_| SpillWriter::create(dir))
             .collect::<Result<Vec<_>>>()?;
-        let mut exact = PairSorter::new(dir, budget);
+        let mut exact = PairSorter::new(dir, budget / 2);
         let mut readers = Vec::with_capacity(runs.len());
         let mut heap = BinaryHeap::with_capacity(runs.len());
         for (index, (file, count)) in runs.into_iter().enumerate() {
@@ -800,29 +816,87 @@ impl UnionFind {
 
 /// Duplicate assignments: `doc_id` -> (representative, kind), for the
 /// duplicates only.
+///
+/// Kept flat: the duplicates' ids in ascending order in one string (with
+/// an 8-byte end offset each), a 4-byte representative index and a kind
+/// each, and every representative's id once: about `id length + 13` bytes
+/// per duplicate and `id length + 8` per cluster. Lookups are binary
+/// searches.
 #[derive(Debug, Default, Clone)]
 pub struct Clusters {
-    assignments: HashMap<String, (String, DupKind)>,
+    /// Every duplicate's id, in ascending order, one after the other.
+    ids: String,
+    /// End of each duplicate's id in `ids`.
+    id_ends: Vec<usize>,
+    /// Index of each duplicate's representative.
+    rep_of: Vec<u32>,
+    /// Kind of each duplicate.
+    kinds: Vec<DupKind>,
+    /// Every representative's id, one after the other.
+    reps: String,
+    /// End of each representative's id in `reps`.
+    rep_ends: Vec<usize>,
 }
 
 impl Clusters {
     /// Number of documents that are duplicates of another.
     pub fn duplicates(&self) -> usize {
-        self.assignments.len()
+        self.kinds.len()
     }
 
     /// Cluster representative and kind of `doc_id`; `None` for a unique
     /// document (its own cluster).
     pub fn get(&self, doc_id: &str) -> Option<(&str, DupKind)> {
-        self.assignments
-            .get(doc_id)
-            .map(|(rep, kind)| (rep.as_str(), *kind))
+        let (mut lo, mut hi) = (0, self.duplicates());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.id(mid) < doc_id {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        (lo < self.duplicates() && self.id(lo) == doc_id)
+            .then(|| (self.rep(self.rep_of[lo] as usize), self.kinds[lo]))
+    }
+
+    fn id(&self, k: usize) -> &str {
+        let start = if k == 0 { 0 } else { self.id_ends[k - 1] };
+        &self.ids[start..self.id_ends[k]]
+    }
+
+    fn rep(&self, r: usize) -> &str {
+        let start = if r == 0 { 0 } else { self.rep_ends[r - 1] };
+        &self.reps[start..self.rep_ends[r]]
+    }
+
+    /// Adds a representative's id; returns its index.
+    fn push_rep(&mut self, id: &str) -> u32 {
+        self.reps.push_str(id);
+        self.rep_ends.push(self.reps.len());
+        u32::try_from(self.rep_ends.len() - 1).expect("fewer than 2^32 clusters")
+    }
+
+    /// Adds a duplicate. Ids come in ascending order; one equal to the
+    /// previous id replaces that entry (the last assignment of an id wins).
+    fn push(&mut self, id: &str, rep: u32, kind: DupKind) {
+        let n = self.duplicates();
+        if n > 0 && self.id(n - 1) == id {
+            self.rep_of[n - 1] = rep;
+            self.kinds[n - 1] = kind;
+            return;
+        }
+        debug_assert!(n == 0 || self.id(n - 1) < id, "ids in ascending order");
+        self.ids.push_str(id);
+        self.id_ends.push(self.ids.len());
+        self.rep_of.push(rep);
+        self.kinds.push(kind);
     }
 
     /// Rewrites `dup_cluster` and `dup_kind` of a normalized batch. Rows
     /// that are not duplicates (and reject rows) keep their values.
     pub fn apply(&self, batch: RecordBatch) -> Result<RecordBatch> {
-        if self.assignments.is_empty() {
+        if self.duplicates() == 0 {
             return Ok(batch);
         }
         let ids = str_column("dedup", &batch, col::DOC_ID)?;
@@ -1023,7 +1097,7 @@ impl Deduper {
 
 /// Wire format of [`Clusters`] (see [`Deduper::to_bytes`]): the magic
 /// `NFCL`, a `u32` version (1), a `u64` count, then per duplicate in
-/// ascending `doc_id` order the `u32` length and UTF-8 bytes of its id, the
+/// ascending `doc_id` order (decoding refuses any other order) the `u32` length and UTF-8 bytes of its id, the
 /// same for its representative, and a `u8` kind (1 exact, 2 near). Equal
 /// clusters give equal bytes.
 impl Clusters {
@@ -1032,13 +1106,12 @@ impl Clusters {
 
     /// The assignments in the wire format.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut rows: Vec<_> = self.assignments.iter().collect();
-        rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        let mut out = Vec::with_capacity(16 + rows.len() * 40);
+        let mut out = Vec::with_capacity(16 + self.duplicates() * 40);
         out.extend_from_slice(Self::WIRE_MAGIC);
         out.extend_from_slice(&Self::WIRE_VERSION.to_le_bytes());
-        out.extend_from_slice(&(rows.len() as u64).to_le_bytes());
-        for (id, (rep, kind)) in rows {
+        out.extend_from_slice(&(self.duplicates() as u64).to_le_bytes());
+        for k in 0..self.duplicates() {
+            let (id, rep, kind) = (self.id(k), self.rep(self.rep_of[k] as usize), self.kinds[k]);
             for s in [id, rep] {
                 out.extend_from_slice(&(s.len() as u32).to_le_bytes());
                 out.extend_from_slice(s.as_bytes());
@@ -1064,7 +1137,8 @@ impl Clusters {
                 rest.len()
             )));
         }
-        let mut assignments = HashMap::with_capacity(count as usize);
+        let mut clusters = Clusters::default();
+        let mut rep_index: FxHashMap<String, u32> = FxHashMap::default();
         for _ in 0..count {
             let mut text = || -> std::io::Result<String> {
                 let len = u32::from_le_bytes(Deduper::wire_array(&mut rest, "id length")?) as usize;
@@ -1083,12 +1157,26 @@ impl Clusters {
                     )));
                 }
             };
-            if assignments.insert(id, (rep, kind)).is_some() {
-                return Err(Deduper::wire_error("a document is listed twice".into()));
+            let n = clusters.duplicates();
+            if n > 0 && clusters.id(n - 1) >= id.as_str() {
+                return Err(Deduper::wire_error(if clusters.id(n - 1) == id {
+                    "a document is listed twice".into()
+                } else {
+                    "document ids out of order".into()
+                }));
             }
+            let rep = match rep_index.get(&rep) {
+                Some(&r) => r,
+                None => {
+                    let r = clusters.push_rep(&rep);
+                    rep_index.insert(rep, r);
+                    r
+                }
+            };
+            clusters.push(&id, rep, kind);
         }
         Deduper::wire_end(rest, "clusters")?;
-        Ok(Clusters { assignments })
+        Ok(clusters)
     }
 }
 // ---------------------------------------------------------------------------
@@ -1442,6 +1530,34 @@ mod tests {
             ("b", Some(body.as_str())),
         ]))
         .unwrap();
+        let row = |id: &str, rep: &str| {
+            let mut v = Vec::new();
+            for s in [id, rep] {
+                v.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                v.extend_from_slice(s.as_bytes());
+            }
+            v.push(1);
+            v
+        };
+        for (rows, problem) in [
+            ([row("b", "a"), row("c", "a")], None),
+            ([row("c", "a"), row("b", "a")], Some("out of order")),
+            ([row("b", "a"), row("b", "a")], Some("listed twice")),
+        ] {
+            let mut bytes = b"NFCL".to_vec();
+            bytes.extend_from_slice(&1u32.to_le_bytes());
+            bytes.extend_from_slice(&2u64.to_le_bytes());
+            bytes.extend(rows.concat());
+            match (Clusters::from_bytes(&bytes), problem) {
+                (Ok(c), None) => {
+                    assert_eq!(c.get("c"), Some(("a", DupKind::Exact)));
+                    assert_eq!(c.get("a"), None);
+                    assert_eq!(c.to_bytes(), bytes);
+                }
+                (Err(e), Some(p)) => assert!(e.to_string().contains(p), "{e}"),
+                (got, _) => panic!("{got:?}"),
+            }
+        }
         let mut c = kind.finish().to_bytes();
         *c.last_mut().unwrap() = 9;
         assert!(
