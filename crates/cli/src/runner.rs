@@ -27,7 +27,7 @@ use arrow_schema::SchemaRef;
 use newsflow_core::{Stage, conform, run_checked};
 use newsflow_normalize::NormalizeConfig;
 use newsflow_normalize::boilerplate::LineStats;
-use newsflow_normalize::dedup::{Clusters, Deduper};
+use newsflow_normalize::dedup::{Clusters, Deduper, SPILL_BUDGET, SpillingDeduper};
 
 use crate::registry::Built;
 
@@ -324,7 +324,7 @@ impl Runner {
             .prefix(".newsflow-spill-")
             .tempfile_in(spill_dir)
             .with_context(|| format!("cannot create a spill file in {}", spill_dir.display()))?;
-        let mut deduper = Deduper::new(&self.normalize);
+        let mut deduper = SpillingDeduper::new(&self.normalize, spill_dir, SPILL_BUDGET);
         {
             let file = std::io::BufWriter::new(spill.as_file().try_clone()?);
             let mut writer = newsflow_core::ipc::IpcWriter::new("spill", file, &spill_schema)?;
@@ -345,7 +345,7 @@ impl Runner {
                 if let Some(p) = &self.progress {
                     p.advance(b.num_rows());
                 }
-                deduper.merge(signed);
+                deduper.add(signed)?;
                 writer.write(&b)?;
                 Ok(())
             })?;
@@ -356,7 +356,7 @@ impl Runner {
         // Pass 3: duplicate clusters, then the remaining stages.
         self.phase("tagging and writing");
         let started = Instant::now();
-        let clusters = deduper.finish();
+        let clusters = deduper.finish()?;
         self.record("dedup_pass", started.elapsed());
         let tail = at + 1..self.stages.len();
         let tail_schemas = self.schemas(&spill_schema, tail.clone())?;

@@ -48,59 +48,171 @@
 
 use std::collections::HashMap;
 
-use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 
-/// One word of a text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One word of a text. Its folded key (lower case, `ё` as `е`, Latin
+/// letters without diacritics) is stored in the [`Tokens`] the word belongs
+/// to: [`Tokens::key_of`] returns it.
+///
+/// Offsets are `u32`, so a token takes 28 bytes; texts are under 4 GiB
+/// (Arrow string columns hold at most 2 GiB).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Token {
-    /// Folded key used for matching (stored inline up to 24 bytes, so
-    /// tokenizing does not allocate once per word).
-    pub key: CompactString,
-    /// Byte offset of the first byte in the text.
-    pub start_byte: usize,
-    /// Byte offset one past the last byte.
-    pub end_byte: usize,
-    /// Character (Unicode scalar) offset of the first character.
-    pub start_char: usize,
-    /// Character offset one past the last character.
-    pub end_char: usize,
+    /// Byte range of the key in [`Tokens`]' folded keys.
+    key_start: u32,
+    key_end: u32,
+    start_byte: u32,
+    end_byte: u32,
+    start_char: u32,
+    end_char: u32,
     /// Every letter is upper case (and there is at least one letter).
     pub all_caps: bool,
     /// The first character is an upper-case letter.
     pub capitalized: bool,
 }
 
+impl Token {
+    /// Byte offset of the first byte in the text.
+    pub fn start_byte(&self) -> usize {
+        self.start_byte as usize
+    }
+
+    /// Byte offset one past the last byte.
+    pub fn end_byte(&self) -> usize {
+        self.end_byte as usize
+    }
+
+    /// Character (Unicode scalar) offset of the first character.
+    pub fn start_char(&self) -> usize {
+        self.start_char as usize
+    }
+
+    /// Character offset one past the last character.
+    pub fn end_char(&self) -> usize {
+        self.end_char as usize
+    }
+}
+
+/// The words of one text: a [`Token`] per word, and the folded keys of all
+/// words concatenated in one string (so tokenizing allocates twice per
+/// text, not once per word). Dereferences to the tokens.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tokens {
+    keys: String,
+    tokens: Vec<Token>,
+}
+
+impl Tokens {
+    /// The folded key of `token`, a token of this text.
+    pub fn key_of(&self, token: &Token) -> &str {
+        self.slice(..).key_of(token)
+    }
+
+    /// The folded key of token `i`.
+    pub fn key(&self, i: usize) -> &str {
+        self.key_of(&self.tokens[i])
+    }
+
+    /// The tokens `range`, with access to their keys.
+    pub fn slice(
+        &self,
+        range: impl std::slice::SliceIndex<[Token], Output = [Token]>,
+    ) -> TokenSlice<'_> {
+        TokenSlice {
+            keys: &self.keys,
+            tokens: &self.tokens[range],
+        }
+    }
+}
+
+impl std::ops::Deref for Tokens {
+    type Target = [Token];
+
+    fn deref(&self) -> &[Token] {
+        &self.tokens
+    }
+}
+
+/// A run of the tokens of one [`Tokens`], with their keys; what
+/// [`TermMatcher::find`] reads. Token indices are relative to the run.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenSlice<'t> {
+    keys: &'t str,
+    tokens: &'t [Token],
+}
+
+impl<'t> TokenSlice<'t> {
+    /// The folded key of `token`, a token of the same text.
+    pub fn key_of(&self, token: &Token) -> &'t str {
+        &self.keys[token.key_start as usize..token.key_end as usize]
+    }
+
+    /// The folded key of token `i` of the run.
+    pub fn key(&self, i: usize) -> &'t str {
+        self.key_of(&self.tokens[i])
+    }
+
+    /// The tokens `range` of this run.
+    pub fn slice(
+        &self,
+        range: impl std::slice::SliceIndex<[Token], Output = [Token]>,
+    ) -> TokenSlice<'t> {
+        TokenSlice {
+            keys: self.keys,
+            tokens: &self.tokens[range],
+        }
+    }
+}
+
+impl<'t> std::ops::Deref for TokenSlice<'t> {
+    type Target = [Token];
+
+    fn deref(&self) -> &[Token] {
+        self.tokens
+    }
+}
+
+impl<'t> From<&'t Tokens> for TokenSlice<'t> {
+    fn from(tokens: &'t Tokens) -> Self {
+        tokens.slice(..)
+    }
+}
+
+/// An offset as stored in a [`Token`].
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).expect("texts are under 4 GiB")
+}
+
 /// Splits `text` into word tokens with byte and character offsets.
-pub fn tokenize(text: &str) -> Vec<Token> {
-    // About one word per six bytes of news text: one allocation for most
-    // documents instead of a series of doublings.
+pub fn tokenize(text: &str) -> Tokens {
+    // About one word per six bytes of news text and keys about as long as
+    // the text: one allocation each for most documents instead of a series
+    // of doublings.
     let mut tokens = Vec::with_capacity(text.len() / 6 + 1);
-    // The word being read: its first byte and character, and its key so
-    // far (built in one reused buffer, then stored inline in the token).
-    let mut word: Option<(usize, usize, bool)> = None;
-    let mut key = String::new();
+    let mut keys = String::with_capacity(text.len());
+    // The word being read: its first byte, character and key byte, and
+    // whether it starts with a capital.
+    let mut word: Option<(usize, usize, usize, bool)> = None;
     let mut has_lower = false;
     let mut has_letter = false;
-    let mut finish =
-        |word: (usize, usize, bool), end_byte, end_char, key: &mut String, all_caps| {
-            let (start_byte, start_char, capitalized) = word;
-            tokens.push(Token {
-                key: CompactString::from(key.as_str()),
-                start_byte,
-                end_byte,
-                start_char,
-                end_char,
-                all_caps,
-                capitalized,
-            });
-            key.clear();
-        };
+    let mut finish = |word: (usize, usize, usize, bool), end_byte, end_char, key_end, all_caps| {
+        let (start_byte, start_char, key_start, capitalized) = word;
+        tokens.push(Token {
+            key_start: offset(key_start),
+            key_end: offset(key_end),
+            start_byte: offset(start_byte),
+            end_byte: offset(end_byte),
+            start_char: offset(start_char),
+            end_char: offset(end_char),
+            all_caps,
+            capitalized,
+        });
+    };
     let mut char_idx = 0;
     for (byte_idx, ch) in text.char_indices() {
         if ch.is_alphanumeric() {
             if word.is_none() {
-                word = Some((byte_idx, char_idx, ch.is_uppercase()));
+                word = Some((byte_idx, char_idx, keys.len(), ch.is_uppercase()));
                 has_lower = false;
                 has_letter = false;
             }
@@ -108,16 +220,22 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                 has_letter = true;
                 has_lower |= ch.is_lowercase();
             }
-            fold_char(ch, &mut key);
+            fold_char(ch, &mut keys);
         } else if let Some(w) = word.take() {
-            finish(w, byte_idx, char_idx, &mut key, has_letter && !has_lower);
+            finish(w, byte_idx, char_idx, keys.len(), has_letter && !has_lower);
         }
         char_idx += 1;
     }
     if let Some(w) = word.take() {
-        finish(w, text.len(), char_idx, &mut key, has_letter && !has_lower);
+        finish(
+            w,
+            text.len(),
+            char_idx,
+            keys.len(),
+            has_letter && !has_lower,
+        );
     }
-    tokens
+    Tokens { keys, tokens }
 }
 
 /// Appends the folded form of `ch` to `out`: lower case, `ё` as `е`, Latin
@@ -175,7 +293,9 @@ const RU_FINAL_VOWELS: &[char] = &['а', 'я', 'о', 'е', 'у', 'ю', 'ы', 'и
 const MIN_STEM: usize = 3;
 
 fn is_cyrillic_word(word: &str) -> bool {
-    word.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c))
+    // U+0400..=U+04FF are exactly the two-byte sequences led by 0xD0..=0xD3
+    // (continuation bytes are 0x80..=0xBF).
+    word.bytes().any(|b| (0xD0..=0xD3).contains(&b))
 }
 
 /// Stems under which a pattern word is stored: the word itself and, for a
@@ -386,7 +506,7 @@ impl TermMatcherBuilder {
                 .expect("every prefix was collected");
             to_u32(words.len() + at)
         };
-        let nodes = self
+        let nodes: Vec<FrozenNode> = self
             .nodes
             .iter()
             .map(|node| {
@@ -420,8 +540,13 @@ impl TermMatcherBuilder {
                 prefix_first_bytes[usize::from(b)] = true;
             }
         }
+        let root_edges: &[(u32, CaseRule, u32)] = &nodes[0].edges;
+        let root = (0..=words.len() + prefixes.len())
+            .map(|w| to_u32(root_edges.partition_point(|e| e.0 < to_u32(w))))
+            .collect();
         TermMatcher {
             nodes,
+            root,
             prefix_first_bytes,
             prefixes: prefixes
                 .iter()
@@ -443,7 +568,7 @@ fn to_u32(n: usize) -> u32 {
 pub struct TermMatch<'m> {
     /// Ids given to [`TermMatcherBuilder::add`] for this token sequence.
     pub ids: &'m [usize],
-    /// Index of the first token.
+    /// Index of the first token (in the tokens searched).
     pub first_token: usize,
     /// Index one past the last token.
     pub end_token: usize,
@@ -468,6 +593,9 @@ impl TermMatch<'_> {
 #[derive(Debug)]
 pub struct TermMatcher {
     nodes: Vec<FrozenNode>,
+    /// The root's edges of word `w` are `nodes[0].edges[root[w]..root[w + 1]]`:
+    /// every token starts at the root, whose edge list is the longest.
+    root: Box<[u32]>,
     vocabulary: FxHashMap<Box<str>, u32>,
     /// Prefix words with their numbers.
     prefixes: Box<[(Box<str>, u32)]>,
@@ -492,20 +620,28 @@ impl TermMatcher {
         self.patterns == 0
     }
 
-    /// Appends the numbers of the words `token` can stand for: its stems
-    /// that some pattern uses, and the prefix words it starts with.
-    fn token_words(&self, token: &Token, out: &mut Vec<u32>) {
-        for_each_text_stem(&token.key, |stem| {
+    /// Appends the numbers of the words a token with folded key `key` can
+    /// stand for: its stems that some pattern uses, and the prefix words it
+    /// starts with.
+    fn token_words(&self, key: &str, out: &mut Vec<u32>) {
+        for_each_text_stem(key, |stem| {
             if let Some(&w) = self.vocabulary.get(stem) {
                 out.push(w);
             }
         });
-        let first = token.key.as_bytes().first().copied().unwrap_or(0);
-        if self.prefix_first_bytes[usize::from(first)] {
+        let first = key.as_bytes().first().copied().unwrap_or(0);
+        if self.prefix_first_bytes[usize::from(first)]
+            && let Some(c) = key.chars().next()
+        {
+            // The prefixes are sorted: those starting with the key's first
+            // character follow each other.
+            let c = &key[..c.len_utf8()];
+            let from = self.prefixes.partition_point(|(k, _)| **k < *c);
+            let to = from + self.prefixes[from..].partition_point(|(k, _)| k.starts_with(c));
             out.extend(
-                self.prefixes
+                self.prefixes[from..to]
                     .iter()
-                    .filter(|(k, _)| token.key.starts_with(&**k))
+                    .filter(|(k, _)| key.starts_with(&**k))
                     .map(|&(_, w)| w),
             );
         }
@@ -513,19 +649,23 @@ impl TermMatcher {
 
     /// Pushes every node reachable from `node` by `token`, whose words have
     /// the numbers `words`.
-    fn successors(&self, node: usize, token: &Token, words: &[u32], out: &mut Vec<usize>) {
-        let edges = &self.nodes[node].edges;
+    fn successors(&self, node: u32, token: &Token, words: &[u32], out: &mut Vec<u32>) {
+        let edges = &self.nodes[node as usize].edges;
         if edges.is_empty() {
             return;
         }
         for &w in words {
-            let from = edges.partition_point(|e| e.0 < w);
+            let range = if node == 0 {
+                self.root[w as usize] as usize..self.root[w as usize + 1] as usize
+            } else {
+                let from = edges.partition_point(|e| e.0 < w);
+                from..from + edges[from..].partition_point(|e| e.0 == w)
+            };
             out.extend(
-                edges[from..]
+                edges[range]
                     .iter()
-                    .take_while(|e| e.0 == w)
                     .filter(|(_, rule, _)| rule.accepts(token))
-                    .map(|&(_, _, next)| next as usize),
+                    .map(|&(_, _, next)| next),
             );
         }
     }
@@ -536,18 +676,30 @@ impl TermMatcher {
     /// once (two patterns may share a stem at the same position, or an exact
     /// word and a prefix pattern may both fit), and the longest accepted
     /// path wins; among paths of the same length, the earliest added.
-    pub fn find<'m>(&'m self, tokens: &[Token]) -> Vec<TermMatch<'m>> {
-        // The word numbers of each token, looked up once.
-        let mut starts = Vec::with_capacity(tokens.len() + 1);
-        let mut words = Vec::new();
-        for token in tokens {
-            starts.push(words.len());
-            self.token_words(token, &mut words);
-        }
-        starts.push(words.len());
-        let words_of = |j: usize| &words[starts[j]..starts[j + 1]];
-
+    pub fn find<'m, 't>(&'m self, tokens: impl Into<TokenSlice<'t>>) -> Vec<TermMatch<'m>> {
         let mut out = Vec::new();
+        self.find_each(tokens, |m| out.push(m));
+        out
+    }
+
+    /// Calls `f` with each match [`TermMatcher::find`] returns, in text
+    /// order, without collecting them.
+    pub fn find_each<'m, 't>(
+        &'m self,
+        tokens: impl Into<TokenSlice<'t>>,
+        mut f: impl FnMut(TermMatch<'m>),
+    ) {
+        let tokens = tokens.into();
+        // The word numbers of each token, looked up once.
+        let mut starts: Vec<u32> = Vec::with_capacity(tokens.len() + 1);
+        let mut words = Vec::new();
+        for token in tokens.iter() {
+            starts.push(to_u32(words.len()));
+            self.token_words(tokens.key_of(token), &mut words);
+        }
+        starts.push(to_u32(words.len()));
+        let words_of = |j: usize| &words[starts[j] as usize..starts[j + 1] as usize];
+
         let mut active = Vec::new();
         let mut next = Vec::new();
         let mut i = 0;
@@ -558,7 +710,7 @@ impl TermMatcher {
             }
             active.clear();
             active.push(0);
-            let mut best: Option<(usize, usize)> = None;
+            let mut best: Option<(usize, u32)> = None;
             let mut j = i;
             while j < tokens.len() && !active.is_empty() {
                 next.clear();
@@ -568,28 +720,30 @@ impl TermMatcher {
                 next.sort_unstable();
                 next.dedup();
                 j += 1;
-                if let Some(&node) = next.iter().find(|&&n| !self.nodes[n].ids.is_empty()) {
+                if let Some(&node) = next
+                    .iter()
+                    .find(|&&n| !self.nodes[n as usize].ids.is_empty())
+                {
                     best = Some((j, node));
                 }
                 std::mem::swap(&mut active, &mut next);
             }
             match best {
                 Some((end, node)) => {
-                    out.push(TermMatch {
-                        ids: &self.nodes[node].ids,
+                    f(TermMatch {
+                        ids: &self.nodes[node as usize].ids,
                         first_token: i,
                         end_token: end,
-                        start_byte: tokens[i].start_byte,
-                        end_byte: tokens[end - 1].end_byte,
-                        start_char: tokens[i].start_char,
-                        end_char: tokens[end - 1].end_char,
+                        start_byte: tokens[i].start_byte(),
+                        end_byte: tokens[end - 1].end_byte(),
+                        start_char: tokens[i].start_char(),
+                        end_char: tokens[end - 1].end_char(),
                     });
                     i = end;
                 }
                 None => i += 1,
             }
         }
-        out
     }
 }
 

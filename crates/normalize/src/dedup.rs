@@ -27,22 +27,56 @@
 //!
 //! # Memory
 //!
-//! Signatures are kept flat, with no allocation per document: the
-//! `doc_id` bytes (in one shared string, plus an 8-byte end offset), an
+//! A [`Deduper`] keeps signatures flat, with no allocation per document:
+//! the `doc_id` bytes (in one shared string, plus an 8-byte end offset), an
 //! 8-byte body hash and the signature as the low 16 bits of each minimum
 //! (b-bit MinHash): `2 × minhash_permutations` bytes, 256 by default. Two
 //! different minima agree on their low 16 bits by chance once in 65,536, so
 //! the similarity estimate moves by less than 0.002 %. In all about 300
-//! bytes per document at the default settings: about 60 MB per 200,000
-//! documents, 0.6 GB for 2 million. [`Deduper::finish`] adds 4 bytes per
-//! document for the `doc_id` order and about 40 for the band index of one
-//! band at a time. [`Clusters`] keeps only the duplicates (not the unique
-//! documents).
+//! bytes per document at the default settings. [`Deduper::finish`] adds
+//! about 100 bytes per document (the `doc_id` order, the body-hash table,
+//! the band index of one band at a time). That is right for one batch or a
+//! small corpus; for a whole corpus the runner uses a [`SpillingDeduper`].
+//!
+//! A [`SpillingDeduper`] with a budget of `B` bytes ([`SPILL_BUDGET`], 32
+//! MiB, in the runner) holds at most `B` bytes of signatures (up to `2B`
+//! allocated while its vectors grow); beyond that it sorts them by
+//! `doc_id` and writes them to a run file in the spill directory.
+//! [`SpillingDeduper::finish`] merges the runs into files indexed by the
+//! document's place in `doc_id` order (signatures at fixed offsets, ids,
+//! and one file of bucket keys per band), finds documents with the same
+//! body hash and those sharing a band bucket with sorts that keep at most
+//! `B/2` bytes in memory and spill sorted runs beyond, and reads back from
+//! disk the signatures of the candidates it compares. The peak memory, for
+//! `n` documents of which `s` share a band bucket with another document:
+//!
+//! `max(2B, B/2 + 4.25·n + 8·s) + 16 KiB·(r + bands + 2) + clusters` bytes,
+//!
+//! where `2B` is the buffer while it fills, 4 bytes per document are the
+//! disjoint sets of documents and 2 bits the "repeats a body hash" and "is
+//! a representative" flags, 8 bytes per shared document the leaders of one
+//! band's shared buckets (at most [`MAX_LEADERS`] per bucket), `r ≈ n ·
+//! (2 × minhash_permutations + 16 + id length) / B` the number of runs (a
+//! read buffer and one record each; 18 runs for 2 million documents), and
+//! the [`Clusters`] the output (about `id length + 13` bytes per
+//! duplicate). So the memory is flat up to about `1.5B / 4.25` documents
+//! (12 million at the default budget, ignoring the duplicates' terms) and
+//! grows by 4.25 bytes per document beyond. The spill files take about
+//! `n · (4 · minhash_permutations + 8 × bands + 2 × id length + 16)` bytes
+//! of disk at their peak (about 1.4 GB for 2 million documents) and are
+//! removed as soon as they have been read.
+//!
+//! Time stays near-linear: every document is written and read back a
+//! bounded number of times, and the sorts are `O(n log n)` (in memory
+//! below their budget, one merge of sorted runs above); the clusters are exactly
+//! those of [`Deduper::finish`].
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
-use std::sync::Arc;
 
 use arrow_array::{ArrayRef, RecordBatch, StringArray};
 use newsflow_core::Result;
@@ -51,6 +85,7 @@ use newsflow_core::schema::col;
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 use crate::NormalizeConfig;
+use crate::spill::{PairSorter, SpillFile, SpillReader, SpillWriter};
 
 /// Words per shingle.
 pub const SHINGLE_WORDS: usize = 5;
@@ -217,9 +252,35 @@ impl Deduper {
         self.exact.is_empty()
     }
 
-    /// Builds the clusters.
-    pub fn finish(self) -> Clusters {
-        // Documents in `doc_id` order; position `i` below is a place in it.
+    /// Bytes of signatures held (ids, offsets, hashes and signatures).
+    fn bytes(&self) -> usize {
+        self.ids.len() + 16 * self.id_ends.len() + 2 * self.signatures.len()
+    }
+
+    /// An empty deduper with the settings of this one.
+    fn empty_like(&self) -> Deduper {
+        Deduper {
+            threshold: self.threshold,
+            bands: self.bands,
+            permutations: self.permutations,
+            ids: String::new(),
+            id_ends: Vec::new(),
+            exact: Vec::new(),
+            signatures: Vec::new(),
+        }
+    }
+
+    /// Forgets the signatures, keeping the allocations.
+    fn clear(&mut self) {
+        self.ids.clear();
+        self.id_ends.clear();
+        self.exact.clear();
+        self.signatures.clear();
+    }
+
+    /// The documents in `doc_id` order (ties by body hash, then
+    /// signature), as indices.
+    fn order(&self) -> Vec<u32> {
         let mut order: Vec<u32> = (0..self.len())
             .map(|i| u32::try_from(i).expect("fewer than 2^32 documents"))
             .collect();
@@ -230,6 +291,14 @@ impl Deduper {
                 .then(self.exact[a].cmp(&self.exact[b]))
                 .then_with(|| self.signature_of(a).cmp(self.signature_of(b)))
         });
+        order
+    }
+
+    /// Builds the clusters, in memory (about 100 bytes per document on top
+    /// of the signatures; [`SpillingDeduper`] keeps a budget instead).
+    pub fn finish(self) -> Clusters {
+        // Documents in `doc_id` order; position `i` below is a place in it.
+        let order = self.order();
         let doc = |i: usize| order[i] as usize;
         let n = order.len();
         let mut sets = UnionFind::new(n);
@@ -252,11 +321,7 @@ impl Deduper {
             let mut buckets: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
             for i in 0..n {
                 let part = &self.signature_of(doc(i))[band * rows..(band + 1) * rows];
-                key_bytes.clear();
-                for v in part {
-                    key_bytes.extend_from_slice(&v.to_le_bytes());
-                }
-                let leaders = buckets.entry(xxh3_64(&key_bytes)).or_default();
+                let leaders = buckets.entry(band_key(part, &mut key_bytes)).or_default();
                 let mut matched = false;
                 for &j in leaders.iter() {
                     if sets.find(i) == sets.find(j)
@@ -279,7 +344,8 @@ impl Deduper {
             rep_of_root.entry(sets.find(i)).or_insert(i);
         }
         let mut seen_exact: FxHashMap<(usize, u64), usize> = FxHashMap::default();
-        let mut assignments = HashMap::new();
+        let mut clusters = Clusters::default();
+        let mut rep_index: FxHashMap<usize, u32> = FxHashMap::default();
         for i in 0..n {
             let root = sets.find(i);
             let rep = rep_of_root[&root];
@@ -294,18 +360,406 @@ impl Deduper {
             } else {
                 DupKind::Near
             };
-            assignments.insert(
-                self.doc_id(doc(i)).to_string(),
-                (self.doc_id(doc(rep)).to_string(), kind),
-            );
+            let rep = *rep_index
+                .entry(rep)
+                .or_insert_with(|| clusters.push_rep(self.doc_id(doc(rep))));
+            clusters.push(self.doc_id(doc(i)), rep, kind);
         }
         tracing::debug!(
             documents = n,
-            duplicates = assignments.len(),
+            duplicates = clusters.duplicates(),
             "duplicate clusters built"
         );
-        Clusters { assignments }
+        clusters
     }
+}
+
+/// Default memory budget of a [`SpillingDeduper`]: 32 MiB.
+pub const SPILL_BUDGET: usize = 32 << 20;
+
+/// Collects the signatures of a whole corpus within a memory budget and
+/// builds the same [`Clusters`] as [`Deduper::finish`] (see the module
+/// docs, "Memory").
+///
+/// Signed parts ([`Deduper`]s of a batch each) are added with
+/// [`SpillingDeduper::add`]; when the signatures held exceed the budget,
+/// they are sorted by `doc_id` and written to a run file in the spill
+/// directory. [`SpillingDeduper::finish`] merges the runs and runs the
+/// cluster algorithm over files, with memory for 4.25 bytes per document
+/// plus half the budget. While nothing was spilled, it is
+/// [`Deduper::finish`].
+pub struct SpillingDeduper {
+    dir: PathBuf,
+    budget: usize,
+    buffer: Deduper,
+    /// Sorted runs and their document counts.
+    runs: Vec<(SpillFile, u64)>,
+}
+
+impl SpillingDeduper {
+    /// A collector with the settings of `cfg` (as [`Deduper::new`]) that
+    /// holds about `budget` bytes of signatures and spills to `dir`.
+    pub fn new(cfg: &NormalizeConfig, dir: &Path, budget: usize) -> SpillingDeduper {
+        SpillingDeduper {
+            dir: dir.to_path_buf(),
+            budget,
+            buffer: Deduper::new(cfg),
+            runs: Vec::new(),
+        }
+    }
+
+    /// Takes over the signatures of `part` (built with the same settings);
+    /// the clusters do not depend on the order parts are added in.
+    pub fn add(&mut self, part: Deduper) -> Result<()> {
+        debug_assert!(self.buffer.same_settings(&part));
+        self.buffer.merge(part);
+        if self.buffer.bytes() > self.budget {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    /// Number of documents signed.
+    pub fn len(&self) -> u64 {
+        self.runs.iter().map(|(_, n)| n).sum::<u64>() + self.buffer.len() as u64
+    }
+
+    /// True when no document was signed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of run files written so far.
+    pub fn spilled_runs(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// Writes the buffer, in `doc_id` order, as a run: per document a `u32`
+    /// id length, the id, the `u64` body hash and the signature
+    /// (little-endian `u16`s).
+    fn spill(&mut self) -> Result<()> {
+        let buffer = &self.buffer;
+        let mut out = SpillWriter::create(&self.dir)?;
+        let mut sig = Vec::with_capacity(2 * buffer.permutations);
+        for &d in &buffer.order() {
+            let (id, d) = (buffer.doc_id(d as usize), d as usize);
+            out.write(&(id.len() as u32).to_le_bytes())?;
+            out.write(id.as_bytes())?;
+            out.write(&buffer.exact[d].to_le_bytes())?;
+            sig.clear();
+            for v in buffer.signature_of(d) {
+                sig.extend_from_slice(&v.to_le_bytes());
+            }
+            out.write(&sig)?;
+        }
+        self.runs.push((out.finish()?, buffer.len() as u64));
+        // Cleared, not reallocated: the allocations are reused for the next
+        // run.
+        self.buffer.clear();
+        Ok(())
+    }
+
+    /// Builds the clusters; errors name the spill file that could not be
+    /// written or read back.
+    pub fn finish(mut self) -> Result<Clusters> {
+        if self.runs.is_empty() {
+            return Ok(self.buffer.finish());
+        }
+        if !self.buffer.is_empty() {
+            self.spill()?;
+        }
+        let n = usize::try_from(self.len()).expect("the documents fit in memory indices");
+        // Only the settings are kept: the buffer's memory goes before the
+        // sorts take theirs.
+        let settings = self.buffer.empty_like();
+        drop(self.buffer);
+        let positions = Positions::write(&settings, &self.dir, self.budget, self.runs)?;
+        let mut sets = UnionFind::new(n);
+        let mut not_first = BitSet::new(n);
+        // Exact duplicates: every document with the body hash of a smaller
+        // position joins it.
+        let mut first: Option<(u64, u32)> = None;
+        for pair in positions.exact.finish()? {
+            let (hash, i) = pair?;
+            match first {
+                Some((h, f)) if h == hash => {
+                    sets.union(i as usize, f as usize);
+                    not_first.set(i as usize);
+                }
+                _ => first = Some((hash, i)),
+            }
+        }
+        // Near duplicates, one band at a time, as in `Deduper::finish`:
+        // only buckets with two documents or more can join anything, so
+        // the others are left out, and the shared ones are visited in
+        // position order with at most `MAX_LEADERS` leaders each.
+        let sig_bytes = 2 * settings.permutations;
+        let (mut sig_i, mut sig_j) = (vec![0u8; sig_bytes], vec![0u8; sig_bytes]);
+        for keys in positions.band_keys {
+            let mut by_key = PairSorter::new(&self.dir, self.budget / 4);
+            let mut reader = keys.reader()?;
+            for i in 0..n {
+                by_key.push(reader.read_u64("band key")?, i as u32)?;
+            }
+            reader.expect_end()?;
+            drop((reader, keys));
+            // Shared buckets: (first leader slot, leaders so far).
+            let mut buckets: Vec<(u32, u8)> = Vec::new();
+            let mut slots = 0u32;
+            let mut visits = PairSorter::new(&self.dir, self.budget / 4);
+            // The open group: key, first position, size.
+            let mut group: Option<(u64, u32, u32)> = None;
+            let mut close = |group: Option<(u64, u32, u32)>, buckets: &mut Vec<(u32, u8)>| {
+                if let Some((_, _, size)) = group.filter(|g| g.2 >= 2) {
+                    buckets.push((slots, 0));
+                    slots += size.min(MAX_LEADERS as u32);
+                }
+            };
+            for pair in by_key.finish()? {
+                let (key, i) = pair?;
+                match &mut group {
+                    Some((k, first, size)) if *k == key => {
+                        let bucket = buckets.len() as u32;
+                        if *size == 1 {
+                            visits.push(u64::from(*first), bucket)?;
+                        }
+                        *size += 1;
+                        visits.push(u64::from(i), bucket)?;
+                    }
+                    _ => {
+                        close(group, &mut buckets);
+                        group = Some((key, i, 1));
+                    }
+                }
+            }
+            close(group, &mut buckets);
+            let mut leaders = vec![0u32; slots as usize];
+            for visit in visits.finish()? {
+                let (i, bucket) = visit?;
+                let i = i as usize;
+                let (start, count) = buckets[bucket as usize];
+                let start = start as usize;
+                let mut matched = false;
+                let mut loaded = false;
+                for &j in &leaders[start..start + usize::from(count)] {
+                    let j = j as usize;
+                    if sets.find(i) != sets.find(j) {
+                        if !loaded {
+                            positions.signatures.read_at(
+                                (i * sig_bytes) as u64,
+                                &mut sig_i,
+                                "signature",
+                            )?;
+                            loaded = true;
+                        }
+                        positions.signatures.read_at(
+                            (j * sig_bytes) as u64,
+                            &mut sig_j,
+                            "signature",
+                        )?;
+                        if similarity_of_bytes(&sig_i, &sig_j) < settings.threshold {
+                            continue;
+                        }
+                    }
+                    sets.union(i, j);
+                    matched = true;
+                    break;
+                }
+                if !matched && usize::from(count) < MAX_LEADERS {
+                    leaders[start + usize::from(count)] = i as u32;
+                    buckets[bucket as usize].1 += 1;
+                }
+            }
+        }
+        // Representatives (a set's root is its smallest position) and kinds:
+        // `exact` when a smaller position has the same body hash (it is in
+        // the same set).
+        let mut is_rep = BitSet::new(n);
+        for i in 0..n {
+            let root = sets.find(i);
+            if root != i {
+                is_rep.set(root);
+            }
+        }
+        let mut rep_index: FxHashMap<u32, u32> = FxHashMap::default();
+        let mut clusters = Clusters::default();
+        let mut reader = positions.ids.reader()?;
+        for i in 0..n {
+            let len = reader.read_u32("id length")?;
+            let id = reader.read_string(len as usize, "document id")?;
+            let root = sets.find(i);
+            if is_rep.get(i) {
+                rep_index.insert(i as u32, clusters.push_rep(&id));
+            }
+            if root != i {
+                let kind = if not_first.get(i) {
+                    DupKind::Exact
+                } else {
+                    DupKind::Near
+                };
+                clusters.push(&id, rep_index[&(root as u32)], kind);
+            }
+        }
+        reader.expect_end()?;
+        tracing::debug!(
+            documents = n,
+            duplicates = clusters.duplicates(),
+            "duplicate clusters built from spilled signatures"
+        );
+        Ok(clusters)
+    }
+}
+
+/// The spilled documents in `doc_id` order, position by position.
+struct Positions {
+    /// The signatures, `2 × permutations` bytes each, at `position × size`.
+    signatures: SpillFile,
+    /// Per position a `u32` length and the id.
+    ids: SpillFile,
+    /// Per band, the `u64` bucket key of each position.
+    band_keys: Vec<SpillFile>,
+    /// (body hash, position) of every document.
+    exact: PairSorter,
+}
+
+impl Positions {
+    /// Merges the sorted `runs` (consumed and removed) into the files.
+    fn write(
+        settings: &Deduper,
+        dir: &Path,
+        budget: usize,
+        runs: Vec<(SpillFile, u64)>,
+    ) -> Result<Positions> {
+        let p = settings.permutations;
+        let rows = p / settings.bands;
+        let mut signatures = SpillWriter::create(dir)?;
+        let mut ids = SpillWriter::create(dir)?;
+        let mut band_keys = (0..settings.bands)
+            .map(|_| SpillWriter::create(dir))
+            .collect::<Result<Vec<_>>>()?;
+        let mut exact = PairSorter::new(dir, budget / 2);
+        let mut readers = Vec::with_capacity(runs.len());
+        let mut heap = BinaryHeap::with_capacity(runs.len());
+        for (index, (file, count)) in runs.into_iter().enumerate() {
+            let mut run = RunReader {
+                reader: file.reader()?,
+                left: count,
+                last: None,
+                _file: file,
+            };
+            if let Some(record) = run.next(p)? {
+                heap.push(Reverse((record, index)));
+            }
+            readers.push(run);
+        }
+        let mut key_bytes = Vec::with_capacity(2 * rows);
+        let mut sig = Vec::with_capacity(2 * p);
+        let mut position = 0u32;
+        while let Some(Reverse((record, index))) = heap.pop() {
+            if let Some(next) = readers[index].next(p)? {
+                heap.push(Reverse((next, index)));
+            }
+            ids.write(&(record.id.len() as u32).to_le_bytes())?;
+            ids.write(record.id.as_bytes())?;
+            sig.clear();
+            for v in &record.signature {
+                sig.extend_from_slice(&v.to_le_bytes());
+            }
+            signatures.write(&sig)?;
+            exact.push(record.exact, position)?;
+            for (band, out) in band_keys.iter_mut().enumerate() {
+                let part = &record.signature[band * rows..(band + 1) * rows];
+                out.write(&band_key(part, &mut key_bytes).to_le_bytes())?;
+            }
+            position += 1;
+        }
+        Ok(Positions {
+            signatures: signatures.finish()?,
+            ids: ids.finish()?,
+            band_keys: band_keys
+                .into_iter()
+                .map(SpillWriter::finish)
+                .collect::<Result<_>>()?,
+            exact,
+        })
+    }
+}
+
+/// One document of a run; the derived order (id, body hash, signature) is
+/// the order of [`Deduper::order`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Record {
+    id: String,
+    exact: u64,
+    signature: Vec<u16>,
+}
+
+/// Reads the records of one run back, checking their order.
+struct RunReader {
+    reader: SpillReader,
+    left: u64,
+    last: Option<Record>,
+    _file: SpillFile,
+}
+
+impl RunReader {
+    /// The next record, or `None` after the last one.
+    fn next(&mut self, permutations: usize) -> Result<Option<Record>> {
+        if self.left == 0 {
+            self.reader.expect_end()?;
+            return Ok(None);
+        }
+        self.left -= 1;
+        let len = self.reader.read_u32("id length")?;
+        let id = self.reader.read_string(len as usize, "document id")?;
+        let exact = self.reader.read_u64("body hash")?;
+        let mut raw = vec![0u8; 2 * permutations];
+        self.reader.read(&mut raw, "signature")?;
+        let signature = raw
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        let record = Record {
+            id,
+            exact,
+            signature,
+        };
+        if self.last.as_ref().is_some_and(|last| *last > record) {
+            return Err(self.reader.damaged("records out of order".into()));
+        }
+        self.last = Some(record.clone());
+        Ok(Some(record))
+    }
+}
+
+/// One bit per document.
+struct BitSet {
+    words: Vec<u64>,
+}
+
+impl BitSet {
+    fn new(n: usize) -> BitSet {
+        BitSet {
+            words: vec![0; n.div_ceil(64)],
+        }
+    }
+
+    fn set(&mut self, i: usize) {
+        self.words[i / 64] |= 1 << (i % 64);
+    }
+
+    fn get(&self, i: usize) -> bool {
+        self.words[i / 64] & (1 << (i % 64)) != 0
+    }
+}
+
+/// Bucket key of one band of a signature (`scratch` is reused space).
+fn band_key(part: &[u16], scratch: &mut Vec<u8>) -> u64 {
+    scratch.clear();
+    for v in part {
+        scratch.extend_from_slice(&v.to_le_bytes());
+    }
+    xxh3_64(scratch)
 }
 
 /// Fraction of equal signature positions: the MinHash estimate of the
@@ -315,60 +769,134 @@ fn similarity(a: &[u16], b: &[u16]) -> f64 {
     same as f64 / a.len().max(1) as f64
 }
 
+/// [`similarity`] of two signatures in their little-endian bytes.
+fn similarity_of_bytes(a: &[u8], b: &[u8]) -> f64 {
+    let same = a
+        .chunks_exact(2)
+        .zip(b.chunks_exact(2))
+        .filter(|(x, y)| x == y)
+        .count();
+    same as f64 / (a.len() / 2).max(1) as f64
+}
+
+/// Disjoint sets of document positions, 4 bytes per document. The root of
+/// a set is always its smallest position.
 struct UnionFind {
-    parent: Vec<usize>,
+    parent: Vec<u32>,
 }
 
 impl UnionFind {
     fn new(n: usize) -> Self {
         UnionFind {
-            parent: (0..n).collect(),
+            parent: (0..n)
+                .map(|i| u32::try_from(i).expect("fewer than 2^32 documents"))
+                .collect(),
         }
     }
 
-    fn find(&mut self, mut i: usize) -> usize {
-        while self.parent[i] != i {
-            self.parent[i] = self.parent[self.parent[i]];
-            i = self.parent[i];
+    fn find(&mut self, i: usize) -> usize {
+        let mut i = i as u32;
+        while self.parent[i as usize] != i {
+            let grand = self.parent[self.parent[i as usize] as usize];
+            self.parent[i as usize] = grand;
+            i = grand;
         }
-        i
+        i as usize
     }
 
     fn union(&mut self, a: usize, b: usize) {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra != rb {
-            // The smaller index becomes the root: deterministic shape.
+            // The smaller position becomes the root: deterministic shape.
             let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
-            self.parent[hi] = lo;
+            self.parent[hi] = lo as u32;
         }
     }
 }
 
 /// Duplicate assignments: `doc_id` -> (representative, kind), for the
 /// duplicates only.
+///
+/// Kept flat: the duplicates' ids in ascending order in one string (with
+/// an 8-byte end offset each), a 4-byte representative index and a kind
+/// each, and every representative's id once: about `id length + 13` bytes
+/// per duplicate and `id length + 8` per cluster. Lookups are binary
+/// searches.
 #[derive(Debug, Default, Clone)]
 pub struct Clusters {
-    assignments: HashMap<String, (String, DupKind)>,
+    /// Every duplicate's id, in ascending order, one after the other.
+    ids: String,
+    /// End of each duplicate's id in `ids`.
+    id_ends: Vec<usize>,
+    /// Index of each duplicate's representative.
+    rep_of: Vec<u32>,
+    /// Kind of each duplicate.
+    kinds: Vec<DupKind>,
+    /// Every representative's id, one after the other.
+    reps: String,
+    /// End of each representative's id in `reps`.
+    rep_ends: Vec<usize>,
 }
 
 impl Clusters {
     /// Number of documents that are duplicates of another.
     pub fn duplicates(&self) -> usize {
-        self.assignments.len()
+        self.kinds.len()
     }
 
     /// Cluster representative and kind of `doc_id`; `None` for a unique
     /// document (its own cluster).
     pub fn get(&self, doc_id: &str) -> Option<(&str, DupKind)> {
-        self.assignments
-            .get(doc_id)
-            .map(|(rep, kind)| (rep.as_str(), *kind))
+        let (mut lo, mut hi) = (0, self.duplicates());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.id(mid) < doc_id {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        (lo < self.duplicates() && self.id(lo) == doc_id)
+            .then(|| (self.rep(self.rep_of[lo] as usize), self.kinds[lo]))
+    }
+
+    fn id(&self, k: usize) -> &str {
+        let start = if k == 0 { 0 } else { self.id_ends[k - 1] };
+        &self.ids[start..self.id_ends[k]]
+    }
+
+    fn rep(&self, r: usize) -> &str {
+        let start = if r == 0 { 0 } else { self.rep_ends[r - 1] };
+        &self.reps[start..self.rep_ends[r]]
+    }
+
+    /// Adds a representative's id; returns its index.
+    fn push_rep(&mut self, id: &str) -> u32 {
+        self.reps.push_str(id);
+        self.rep_ends.push(self.reps.len());
+        u32::try_from(self.rep_ends.len() - 1).expect("fewer than 2^32 clusters")
+    }
+
+    /// Adds a duplicate. Ids come in ascending order; one equal to the
+    /// previous id replaces that entry (the last assignment of an id wins).
+    fn push(&mut self, id: &str, rep: u32, kind: DupKind) {
+        let n = self.duplicates();
+        if n > 0 && self.id(n - 1) == id {
+            self.rep_of[n - 1] = rep;
+            self.kinds[n - 1] = kind;
+            return;
+        }
+        debug_assert!(n == 0 || self.id(n - 1) < id, "ids in ascending order");
+        self.ids.push_str(id);
+        self.id_ends.push(self.ids.len());
+        self.rep_of.push(rep);
+        self.kinds.push(kind);
     }
 
     /// Rewrites `dup_cluster` and `dup_kind` of a normalized batch. Rows
     /// that are not duplicates (and reject rows) keep their values.
     pub fn apply(&self, batch: RecordBatch) -> Result<RecordBatch> {
-        if self.assignments.is_empty() {
+        if self.duplicates() == 0 {
             return Ok(batch);
         }
         let ids = str_column("dedup", &batch, col::DOC_ID)?;
@@ -569,7 +1097,7 @@ impl Deduper {
 
 /// Wire format of [`Clusters`] (see [`Deduper::to_bytes`]): the magic
 /// `NFCL`, a `u32` version (1), a `u64` count, then per duplicate in
-/// ascending `doc_id` order the `u32` length and UTF-8 bytes of its id, the
+/// ascending `doc_id` order (decoding refuses any other order) the `u32` length and UTF-8 bytes of its id, the
 /// same for its representative, and a `u8` kind (1 exact, 2 near). Equal
 /// clusters give equal bytes.
 impl Clusters {
@@ -578,13 +1106,12 @@ impl Clusters {
 
     /// The assignments in the wire format.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut rows: Vec<_> = self.assignments.iter().collect();
-        rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        let mut out = Vec::with_capacity(16 + rows.len() * 40);
+        let mut out = Vec::with_capacity(16 + self.duplicates() * 40);
         out.extend_from_slice(Self::WIRE_MAGIC);
         out.extend_from_slice(&Self::WIRE_VERSION.to_le_bytes());
-        out.extend_from_slice(&(rows.len() as u64).to_le_bytes());
-        for (id, (rep, kind)) in rows {
+        out.extend_from_slice(&(self.duplicates() as u64).to_le_bytes());
+        for k in 0..self.duplicates() {
+            let (id, rep, kind) = (self.id(k), self.rep(self.rep_of[k] as usize), self.kinds[k]);
             for s in [id, rep] {
                 out.extend_from_slice(&(s.len() as u32).to_le_bytes());
                 out.extend_from_slice(s.as_bytes());
@@ -610,7 +1137,8 @@ impl Clusters {
                 rest.len()
             )));
         }
-        let mut assignments = HashMap::with_capacity(count as usize);
+        let mut clusters = Clusters::default();
+        let mut rep_index: FxHashMap<String, u32> = FxHashMap::default();
         for _ in 0..count {
             let mut text = || -> std::io::Result<String> {
                 let len = u32::from_le_bytes(Deduper::wire_array(&mut rest, "id length")?) as usize;
@@ -629,12 +1157,26 @@ impl Clusters {
                     )));
                 }
             };
-            if assignments.insert(id, (rep, kind)).is_some() {
-                return Err(Deduper::wire_error("a document is listed twice".into()));
+            let n = clusters.duplicates();
+            if n > 0 && clusters.id(n - 1) >= id.as_str() {
+                return Err(Deduper::wire_error(if clusters.id(n - 1) == id {
+                    "a document is listed twice".into()
+                } else {
+                    "document ids out of order".into()
+                }));
             }
+            let rep = match rep_index.get(&rep) {
+                Some(&r) => r,
+                None => {
+                    let r = clusters.push_rep(&rep);
+                    rep_index.insert(rep, r);
+                    r
+                }
+            };
+            clusters.push(&id, rep, kind);
         }
         Deduper::wire_end(rest, "clusters")?;
-        Ok(Clusters { assignments })
+        Ok(clusters)
     }
 }
 // ---------------------------------------------------------------------------
@@ -815,6 +1357,110 @@ mod tests {
         assert_eq!(clusters.get("c499"), Some(("c000", DupKind::Exact)));
     }
 
+    /// Bodies with exact copies, near copies at several edit rates (some
+    /// around the threshold) and unrelated stories, under shuffled ids.
+    fn mixed_corpus(n: usize) -> Vec<(String, String)> {
+        let mut rows = Vec::new();
+        for i in 0..n {
+            let family = i % 23;
+            let base = story(family + 100, 60 + family * 3);
+            let body = match i % 5 {
+                0 => base,
+                1 => story(i + 1000, 70),
+                _ => {
+                    let mut words: Vec<String> = base.split(' ').map(str::to_string).collect();
+                    let edits = (i * 7) % 9;
+                    for e in 0..edits {
+                        let at = (i * 31 + e * 17) % words.len();
+                        words[at] = format!("x{}", (i + e) % 4);
+                    }
+                    words.join(" ")
+                }
+            };
+            rows.push((format!("doc{:05}", (i * 7919) % 100_003), body));
+        }
+        rows
+    }
+
+    fn signed(rows: &[(String, String)], cfg: &NormalizeConfig) -> Deduper {
+        let refs: Vec<(&str, Option<&str>)> = rows
+            .iter()
+            .map(|(id, b)| (id.as_str(), Some(b.as_str())))
+            .collect();
+        let mut deduper = Deduper::new(cfg);
+        deduper.observe(&batch(&refs)).unwrap();
+        deduper
+    }
+
+    #[test]
+    fn spilled_clusters_equal_in_memory_ones() {
+        let rows = mixed_corpus(400);
+        let dir = tempfile::tempdir().unwrap();
+        // Short bands (2 values of 16) put dissimilar documents in shared
+        // buckets, so that the leaders and the visiting order matter.
+        for (threshold, permutations, bands) in
+            [(0.5, 16, 8), (0.8, 16, 8), (0.8, 128, 16), (0.95, 128, 16)]
+        {
+            let cfg = NormalizeConfig {
+                near_dup_threshold: threshold,
+                minhash_permutations: permutations,
+                lsh_bands: bands,
+                ..NormalizeConfig::default()
+            };
+            let want = signed(&rows, &cfg).finish();
+            let kinds: Vec<_> = rows.iter().filter_map(|(id, _)| want.get(id)).collect();
+            assert!(
+                kinds.iter().any(|(_, k)| *k == DupKind::Near),
+                "{threshold}"
+            );
+            assert!(
+                kinds.iter().any(|(_, k)| *k == DupKind::Exact),
+                "{threshold}"
+            );
+            for (budget, part) in [(1, 1), (5_000, 7), (10_000, 50), (usize::MAX, 64)] {
+                let mut spilling = SpillingDeduper::new(&cfg, dir.path(), budget);
+                for chunk in rows.chunks(part).rev() {
+                    spilling.add(signed(chunk, &cfg)).unwrap();
+                }
+                assert_eq!(spilling.len(), 400);
+                let spilled = spilling.spilled_runs() > 0;
+                assert_eq!(spilled, budget < usize::MAX, "budget {budget}");
+                let got = spilling.finish().unwrap();
+                assert_eq!(got.to_bytes(), want.to_bytes(), "{threshold}, {budget}");
+                assert_eq!(
+                    std::fs::read_dir(dir.path()).unwrap().count(),
+                    0,
+                    "spill files removed"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn damaged_spill_files_name_the_file() {
+        let rows = mixed_corpus(30);
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = NormalizeConfig::default();
+        let damages: [fn(&mut Vec<u8>); 4] = [
+            |b| b.truncate(b.len() - 3),
+            |b| b.push(0),
+            |b| b[4] = 0xff,
+            |b| b[..4].copy_from_slice(&u32::MAX.to_le_bytes()),
+        ];
+        for damage in damages {
+            let mut spilling = SpillingDeduper::new(&cfg, dir.path(), 1);
+            for chunk in rows.chunks(10) {
+                spilling.add(signed(chunk, &cfg)).unwrap();
+            }
+            let path = spilling.runs[1].0.path().to_path_buf();
+            let mut bytes = std::fs::read(&path).unwrap();
+            damage(&mut bytes);
+            std::fs::write(&path, bytes).unwrap();
+            let problem = spilling.finish().unwrap_err().to_string();
+            assert!(problem.contains(&path.display().to_string()), "{problem}");
+        }
+    }
+
     #[test]
     fn wire_format_round_trips() {
         let a = story(1, 80);
@@ -884,6 +1530,34 @@ mod tests {
             ("b", Some(body.as_str())),
         ]))
         .unwrap();
+        let row = |id: &str, rep: &str| {
+            let mut v = Vec::new();
+            for s in [id, rep] {
+                v.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                v.extend_from_slice(s.as_bytes());
+            }
+            v.push(1);
+            v
+        };
+        for (rows, problem) in [
+            ([row("b", "a"), row("c", "a")], None),
+            ([row("c", "a"), row("b", "a")], Some("out of order")),
+            ([row("b", "a"), row("b", "a")], Some("listed twice")),
+        ] {
+            let mut bytes = b"NFCL".to_vec();
+            bytes.extend_from_slice(&1u32.to_le_bytes());
+            bytes.extend_from_slice(&2u64.to_le_bytes());
+            bytes.extend(rows.concat());
+            match (Clusters::from_bytes(&bytes), problem) {
+                (Ok(c), None) => {
+                    assert_eq!(c.get("c"), Some(("a", DupKind::Exact)));
+                    assert_eq!(c.get("a"), None);
+                    assert_eq!(c.to_bytes(), bytes);
+                }
+                (Err(e), Some(p)) => assert!(e.to_string().contains(p), "{e}"),
+                (got, _) => panic!("{got:?}"),
+            }
+        }
         let mut c = kind.finish().to_bytes();
         *c.last_mut().unwrap() = 9;
         assert!(

@@ -106,6 +106,7 @@ mod noise;
 mod output;
 mod refdata;
 mod speaker;
+mod spill;
 mod textutil;
 mod translit;
 

@@ -94,11 +94,12 @@ pub(crate) mod embedded {
 /// space, so case, punctuation, hyphens and `ё` do not matter.
 pub(crate) fn phrase_key(text: &str) -> String {
     let mut key = String::with_capacity(text.len());
-    for token in tokenize(text) {
+    let tokens = tokenize(text);
+    for token in tokens.iter() {
         if !key.is_empty() {
             key.push(' ');
         }
-        key.push_str(&token.key);
+        key.push_str(tokens.key_of(token));
     }
     key
 }

@@ -9,7 +9,7 @@
 //! one to four capitalized words or initials, none of them an
 //! organization word, and not a label such as `Question`.
 
-use newsflow_core::text::{Token, tokenize};
+use newsflow_core::text::{Token, TokenSlice, tokenize};
 
 use crate::refdata::{Vocabulary, phrase_key, role_kind};
 
@@ -55,10 +55,10 @@ pub fn from_label(paragraph: &str, vocab: &Vocabulary) -> Option<(SpeakerName, u
     if tokens.is_empty() || vocab.not_speakers.contains(&phrase_key(who)) {
         return None;
     }
-    if vocab.not_speakers.contains(tokens[0].key.as_str()) {
+    if vocab.not_speakers.contains(tokens.key(0)) {
         return None;
     }
-    let name = name_after_roles(who, &tokens, 0..tokens.len(), vocab, true)?;
+    let name = name_after_roles(who, tokens.slice(..), vocab, true)?;
     Some((name, start))
 }
 
@@ -73,23 +73,23 @@ pub fn from_title(title: &str, vocab: &Vocabulary) -> Option<SpeakerName> {
         // the kind, or, without a role, it is the first capitalized words.
         let after = kind.end_token;
         let end = tokens.len().min(after + TITLE_WINDOW);
-        let window = &tokens[after..end];
+        let window = tokens.slice(after..end);
         let start = match vocab.roles.find(window).first() {
             Some(role) => after + role.first_token,
             None => after + window.iter().position(|t| t.capitalized)?,
         };
-        return name_after_roles(title, &tokens, start..end, vocab, false);
+        return name_after_roles(title, tokens.slice(start..end), vocab, false);
     }
     // `... X’s statement at ...`: a possessive right before the kind.
     let poss = kind.first_token.checked_sub(1)?;
     let s = &tokens[poss];
-    let before = &title[..s.start_byte];
-    if s.key != "s" || !(before.ends_with('’') || before.ends_with('\'')) {
+    let before = &title[..s.start_byte()];
+    if tokens.key(poss) != "s" || !(before.ends_with('’') || before.ends_with('\'')) {
         return None;
     }
     let roles: Vec<(usize, usize)> = vocab
         .roles
-        .find(&tokens[..poss])
+        .find(tokens.slice(..poss))
         .iter()
         .map(|m| (m.first_token, m.end_token))
         .collect();
@@ -107,21 +107,19 @@ pub fn from_title(title: &str, vocab: &Vocabulary) -> Option<SpeakerName> {
         first -= 1;
     }
     let has_role = roles.iter().any(|&(_, b)| b == first);
-    name_from_tokens(title, &tokens[first..poss], vocab, has_role)
+    name_from_tokens(title, tokens.slice(first..poss), vocab, has_role)
 }
 
 /// Skips role and country words (and connectors between them) in
-/// `tokens[range]` and reads the name that follows. With `whole`, the name
+/// `slice` and reads the name that follows. With `whole`, the name
 /// must end the range (a label); otherwise it ends at the first
 /// non-capitalized word (a title).
 fn name_after_roles(
     text: &str,
-    tokens: &[Token],
-    range: std::ops::Range<usize>,
+    slice: TokenSlice<'_>,
     vocab: &Vocabulary,
     whole: bool,
 ) -> Option<SpeakerName> {
-    let slice = &tokens[range.clone()];
     let roles = vocab.roles.find(slice);
     let mut i = 0;
     let mut has_role = false;
@@ -135,7 +133,7 @@ fn name_after_roles(
             matches.next();
             continue;
         }
-        if CONNECTORS.contains(&slice[i].key.as_str()) && !slice[i].capitalized {
+        if CONNECTORS.contains(&slice.key(i)) && !slice[i].capitalized {
             i += 1;
             continue;
         }
@@ -155,13 +153,13 @@ fn name_after_roles(
     if whole && end != slice.len() {
         return None;
     }
-    name_from_tokens(text, &slice[i..end], vocab, has_role)
+    name_from_tokens(text, slice.slice(i..end), vocab, has_role)
 }
 
 /// Whether two words are parts of one name: only a space, a dot (initials)
 /// or a hyphen between them.
 fn joined(text: &str, a: &Token, b: &Token) -> bool {
-    let gap = &text[a.end_byte..b.start_byte];
+    let gap = &text[a.end_byte()..b.start_byte()];
     gap.len() <= 2
         && gap
             .chars()
@@ -170,7 +168,7 @@ fn joined(text: &str, a: &Token, b: &Token) -> bool {
 
 fn name_from_tokens(
     text: &str,
-    name: &[Token],
+    name: TokenSlice<'_>,
     vocab: &Vocabulary,
     has_role: bool,
 ) -> Option<SpeakerName> {
@@ -178,22 +176,22 @@ fn name_from_tokens(
     let has_initials = name.len() > 1
         && name[..name.len() - 1]
             .iter()
-            .any(|t| t.key.chars().count() == 1);
+            .any(|t| name.key_of(t).chars().count() == 1);
     let words = name.len();
     if words > MAX_NAME_WORDS
         || !name.iter().all(|t| t.capitalized)
-        || last.key.chars().count() < 2
+        || name.key_of(last).chars().count() < 2
         || name
             .iter()
-            .any(|t| vocab.not_person_words.contains(t.key.as_str()))
+            .any(|t| vocab.not_person_words.contains(name.key_of(t)))
         || (!has_role && words < 2)
     {
         return None;
     }
     Some(SpeakerName {
-        name: text[first.start_byte..last.end_byte].to_string(),
+        name: text[first.start_byte()..last.end_byte()].to_string(),
         has_initials,
-        surname: text[last.start_byte..last.end_byte].to_string(),
+        surname: text[last.start_byte()..last.end_byte()].to_string(),
     })
 }
 

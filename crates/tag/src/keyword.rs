@@ -46,14 +46,13 @@
 //! into `body`; title and lede hits count for the score but have no offsets
 //! in `body` to point at.
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::PathBuf;
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use newsflow_core::Stage;
-use newsflow_core::text::{Token, tokenize};
+use newsflow_core::text::{Token, TokenSlice, Tokens, tokenize};
 use serde::{Deserialize, Serialize};
 
 use crate::columns;
@@ -236,7 +235,8 @@ pub struct KeywordTagger {
 /// One term hit placed in its sentence.
 #[derive(Debug)]
 struct Item {
-    topics: Vec<(usize, usize)>,
+    /// Its (topic, term) pairs: a range of [`Scoring::item_topics`].
+    topics: Range<usize>,
     tokens: Range<usize>,
     bytes: Range<usize>,
     chars: Range<usize>,
@@ -248,6 +248,92 @@ struct Item {
 struct SentenceSum {
     raw: f32,
     plain_hits: u32,
+}
+
+/// Per topic, over the sentences scored so far.
+#[derive(Debug, Default, Clone, Copy)]
+struct TopicTotal {
+    score: f32,
+    hits: u32,
+    listed_hits: u32,
+    sentences: u32,
+    substantive: bool,
+}
+
+/// A document being scored, one sentence at a time.
+struct Scoring {
+    totals: Vec<TopicTotal>,
+    evidence: Vec<Evidence>,
+    /// Hits of the sentence being read, and the topics they count for.
+    items: Vec<Item>,
+    item_topics: Vec<(usize, usize)>,
+    /// Per topic of that sentence: its sum.
+    sums: Vec<(usize, SentenceSum)>,
+}
+
+impl Scoring {
+    /// Scores the hits collected for the sentence `span` of `text` (at
+    /// `location`) and clears them.
+    fn sentence(
+        &mut self,
+        tagger: &KeywordTagger,
+        text: &str,
+        tokens: &Tokens,
+        span: &Range<usize>,
+        location: Location,
+    ) {
+        let topics = tagger.taxonomy.topics();
+        let terms = tagger.taxonomy.terms();
+        let first = tokens.partition_point(|t| t.start_byte() < span.start);
+        let end = tokens.partition_point(|t| t.start_byte() < span.end);
+        tagger.mark_lists(text, tokens, first..end, &mut self.items, &self.item_topics);
+        self.sums.clear();
+        for item in &self.items {
+            for &(topic, term) in &self.item_topics[item.topics.clone()] {
+                let factor = if item.listed {
+                    tagger.config.list_factor
+                } else {
+                    1.0
+                };
+                let weight = terms[term].weight * factor;
+                let at = match self.sums.iter().position(|(t, _)| *t == topic) {
+                    Some(at) => at,
+                    None => {
+                        self.sums.push((topic, SentenceSum::default()));
+                        self.sums.len() - 1
+                    }
+                };
+                let sum = &mut self.sums[at].1;
+                sum.raw += weight;
+                let total = &mut self.totals[topic];
+                total.hits += 1;
+                if item.listed {
+                    total.listed_hits += 1;
+                } else {
+                    sum.plain_hits += 1;
+                }
+                if location == Location::Body {
+                    self.evidence.push(Evidence {
+                        topic: topics[topic].id.clone(),
+                        term: terms[term].text.clone(),
+                        start: to_u32(item.chars.start),
+                        end: to_u32(item.chars.end),
+                        weight: weight * topics[topic].body_factor,
+                    });
+                }
+            }
+        }
+        // A topic's sentences are added in text order (title, lede, body),
+        // as the score is defined.
+        for &(topic, sum) in &self.sums {
+            let total = &mut self.totals[topic];
+            total.score += topics[topic].factor(location) * sum.raw.min(tagger.config.sentence_cap);
+            total.sentences += 1;
+            total.substantive |= sum.plain_hits > 0;
+        }
+        self.items.clear();
+        self.item_topics.clear();
+    }
 }
 
 /// Word sequences (each word a prefix of a token's folded key) that mark a
@@ -273,17 +359,19 @@ pub const AGENDA_CUES: &[&[&str]] = &[
 ];
 
 /// True when `tokens` contain one of [`AGENDA_CUES`].
-fn has_agenda_cue(tokens: &[Token]) -> bool {
-    let word_matches =
-        |t: &Token, word: &str| t.key.starts_with(word) && (word.len() > 2 || t.key == *word);
-    // A cue can only start at a token with the first letter of its first
+fn has_agenda_cue(tokens: TokenSlice<'_>) -> bool {
+    let word_matches = |t: &Token, word: &str| {
+        let key = tokens.key_of(t);
+        key.starts_with(word) && (word.len() > 2 || key == word)
+    };
+    // A cue can only start at a token with the first byte of its first
     // word: most tokens are ruled out by one comparison per cue.
     tokens.iter().enumerate().any(|(i, token)| {
-        let Some(first) = token.key.chars().next() else {
+        let Some(&first) = tokens.key_of(token).as_bytes().first() else {
             return false;
         };
         AGENDA_CUES.iter().any(|cue| {
-            cue[0].starts_with(first)
+            cue[0].as_bytes()[0] == first
                 && tokens.len() - i >= cue.len()
                 && cue
                     .iter()
@@ -339,11 +427,13 @@ impl KeywordTagger {
     /// Scores one document and explains every topic's score.
     pub fn analyze(&self, doc: &DocText<'_>) -> Analysis {
         let topics = self.taxonomy.topics();
-        let terms = self.taxonomy.terms();
-        let mut sums: BTreeMap<(usize, Location, usize), SentenceSum> = BTreeMap::new();
-        let mut hits = vec![0u32; topics.len()];
-        let mut listed = vec![0u32; topics.len()];
-        let mut evidence = Vec::new();
+        let mut scoring = Scoring {
+            totals: vec![TopicTotal::default(); topics.len()],
+            evidence: Vec::new(),
+            items: Vec::new(),
+            item_topics: Vec::new(),
+            sums: Vec::new(),
+        };
         let fields = [
             (Location::Title, doc.title),
             (Location::Lede, doc.lede),
@@ -352,103 +442,78 @@ impl KeywordTagger {
         for (location, text) in fields {
             let Some(text) = text else { continue };
             let tokens = tokenize(text);
-            let found = self.taxonomy.find(&tokens);
-            if found.is_empty() {
-                continue;
-            }
-            let spans = sentences::split(text);
-            let mut by_sentence: BTreeMap<usize, Vec<Item>> = BTreeMap::new();
-            for hit in found {
+            // Split into sentences at the first hit; hits come in text
+            // order, so the hits of one sentence follow each other and are
+            // scored as soon as the next sentence starts.
+            let mut spans: Option<Vec<Range<usize>>> = None;
+            let mut current: Option<usize> = None;
+            self.taxonomy.find_each(&tokens, |hit_topics, m| {
+                let spans = spans.get_or_insert_with(|| sentences::split(text));
                 let sentence = spans
-                    .partition_point(|r| r.start <= hit.bytes.start)
+                    .partition_point(|r| r.start <= m.start_byte)
                     .saturating_sub(1);
-                by_sentence.entry(sentence).or_default().push(Item {
-                    topics: hit.topics,
-                    tokens: hit.tokens,
-                    bytes: hit.bytes,
-                    chars: hit.chars,
+                if let Some(previous) = current
+                    && previous != sentence
+                {
+                    scoring.sentence(self, text, &tokens, &spans[previous], location);
+                }
+                current = Some(sentence);
+                let at = scoring.item_topics.len();
+                scoring.item_topics.extend_from_slice(hit_topics);
+                scoring.items.push(Item {
+                    topics: at..scoring.item_topics.len(),
+                    tokens: m.first_token..m.end_token,
+                    bytes: m.start_byte..m.end_byte,
+                    chars: m.start_char..m.end_char,
                     listed: false,
                 });
-            }
-            for (sentence, items) in &mut by_sentence {
-                let span = &spans[*sentence];
-                let first = tokens.partition_point(|t| t.start_byte < span.start);
-                let end = tokens.partition_point(|t| t.start_byte < span.end);
-                self.mark_lists(text, &tokens, first..end, items);
-                for item in items.iter() {
-                    for &(topic, term) in &item.topics {
-                        let factor = if item.listed {
-                            self.config.list_factor
-                        } else {
-                            1.0
-                        };
-                        let weight = terms[term].weight * factor;
-                        let sum = sums.entry((topic, location, *sentence)).or_default();
-                        sum.raw += weight;
-                        hits[topic] += 1;
-                        if item.listed {
-                            listed[topic] += 1;
-                        } else {
-                            sum.plain_hits += 1;
-                        }
-                        if location == Location::Body {
-                            evidence.push(Evidence {
-                                topic: topics[topic].id.clone(),
-                                term: terms[term].text.clone(),
-                                start: to_u32(item.chars.start),
-                                end: to_u32(item.chars.end),
-                                weight: weight * topics[topic].body_factor,
-                            });
-                        }
-                    }
-                }
+            });
+            if let (Some(sentence), Some(spans)) = (current, &spans) {
+                scoring.sentence(self, text, &tokens, &spans[sentence], location);
             }
         }
-        let mut details: Vec<(usize, TopicDetail)> = Vec::new();
-        for ((topic, location, _), sum) in &sums {
-            let contribution =
-                topics[*topic].factor(*location) * sum.raw.min(self.config.sentence_cap);
-            let index = match details.iter().position(|(t, _)| t == topic) {
-                Some(i) => i,
-                None => {
-                    details.push((
-                        *topic,
-                        TopicDetail {
-                            topic: topics[*topic].id.clone(),
-                            score: 0.0,
-                            hits: hits[*topic],
-                            listed_hits: listed[*topic],
-                            sentences: 0,
-                            substantive: false,
-                            tagged: false,
-                        },
-                    ));
-                    details.len() - 1
-                }
-            };
-            let detail = &mut details[index].1;
-            detail.score += contribution;
-            detail.sentences += 1;
-            detail.substantive |= sum.plain_hits > 0;
-        }
-        for (_, d) in &mut details {
-            d.tagged = d.score >= self.config.threshold
-                && (d.substantive || !self.config.require_substantive);
-        }
+        let mut details: Vec<(usize, TopicDetail)> = scoring
+            .totals
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.sentences > 0)
+            .map(|(topic, t)| {
+                (
+                    topic,
+                    TopicDetail {
+                        topic: topics[topic].id.clone(),
+                        score: t.score,
+                        hits: t.hits,
+                        listed_hits: t.listed_hits,
+                        sentences: t.sentences,
+                        substantive: t.substantive,
+                        tagged: t.score >= self.config.threshold
+                            && (t.substantive || !self.config.require_substantive),
+                    },
+                )
+            })
+            .collect();
         // Best first; ties keep taxonomy order (details are in topic order).
         details.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.cmp(&b.0)));
         Analysis {
             topics: details.into_iter().map(|(_, d)| d).collect(),
-            evidence,
+            evidence: scoring.evidence,
         }
     }
 
     /// Marks the hits of one sentence (the tokens `sentence` of `tokens`)
     /// that belong to a list.
-    fn mark_lists(&self, text: &str, tokens: &[Token], sentence: Range<usize>, items: &mut [Item]) {
+    fn mark_lists(
+        &self,
+        text: &str,
+        tokens: &Tokens,
+        sentence: Range<usize>,
+        items: &mut [Item],
+        item_topics: &[(usize, usize)],
+    ) {
         let words = sentence.len();
         let agenda = self.config.agenda_min_topics;
-        let min_topics = if agenda > 0 && has_agenda_cue(&tokens[sentence]) {
+        let min_topics = if agenda > 0 && has_agenda_cue(tokens.slice(sentence)) {
             agenda.min(self.config.list_min_topics)
         } else {
             self.config.list_min_topics
@@ -457,7 +522,7 @@ impl KeywordTagger {
         let distinct = |items: &[Item]| {
             let mut seen: Vec<usize> = items
                 .iter()
-                .flat_map(|i| i.topics.iter())
+                .flat_map(|i| &item_topics[i.topics.clone()])
                 .filter(|&&(_, term)| terms[term].weight >= self.config.list_term_weight)
                 .map(|&(topic, _)| topic)
                 .collect();
@@ -486,10 +551,10 @@ impl KeywordTagger {
     }
 
     /// True when the text between two hits only separates enumerated items.
-    fn enumerates(&self, text: &str, tokens: &[Token], a: &Item, b: &Item) -> bool {
+    fn enumerates(&self, text: &str, tokens: &Tokens, a: &Item, b: &Item) -> bool {
         let gap = &text[a.bytes.end..b.bytes.start];
         let words = &tokens[a.tokens.end..b.tokens.start];
-        let conjunction = |t: &&Token| CONJUNCTIONS.contains(&t.key.as_str());
+        let conjunction = |t: &&Token| CONJUNCTIONS.contains(&tokens.key_of(t));
         let separated = gap.contains([',', ';']) || words.iter().any(|t| conjunction(&t));
         let other_words = words.iter().filter(|t| !conjunction(t)).count();
         separated && other_words <= self.config.list_max_gap_words

@@ -233,9 +233,10 @@ impl Hashing {
     }
 
     fn features(&self, text: &str) -> Features {
-        let words: Vec<String> = tokenize(text)
+        let tokens = tokenize(text);
+        let words: Vec<String> = tokens
             .iter()
-            .map(|t| feature_word(&t.key))
+            .map(|t| feature_word(tokens.key_of(t)))
             .collect();
         let mut counts: HashMap<u32, u32> = HashMap::new();
         for word in &words {
@@ -630,9 +631,10 @@ impl LinearTagger {
     pub(crate) fn scores(&self, doc: &DocText<'_>) -> LinearScores {
         let text = Self::full_text(doc);
         let probabilities = self.model.predict(&text);
-        let words: Vec<u32> = tokenize(&text)
+        let tokens = tokenize(&text);
+        let words: Vec<u32> = tokens
             .iter()
-            .map(|t| self.model.hashing.unigram(&feature_word(&t.key)))
+            .map(|t| self.model.hashing.unigram(&feature_word(tokens.key_of(t))))
             .collect();
         let hits = self
             .model
@@ -652,8 +654,8 @@ impl LinearTagger {
         let weights = &self.model.weights[t];
         let tokens = tokenize(body);
         let mut words: Vec<(String, f32)> = Vec::new();
-        for token in &tokens {
-            let word = feature_word(&token.key);
+        for token in tokens.iter() {
+            let word = feature_word(tokens.key_of(token));
             let w = weights[self.model.hashing.unigram(&word) as usize];
             if w > 0.0 && !words.iter().any(|(x, _)| *x == word) {
                 words.push((word, w));
@@ -664,13 +666,13 @@ impl LinearTagger {
         tokens
             .iter()
             .filter_map(|token| {
-                let word = feature_word(&token.key);
+                let word = feature_word(tokens.key_of(token));
                 let (_, w) = words.iter().find(|(x, _)| *x == word)?;
                 Some(Evidence {
                     topic: self.model.topics[t].clone(),
                     term: word,
-                    start: token.start_char as u32,
-                    end: token.end_char as u32,
+                    start: token.start_char() as u32,
+                    end: token.end_char() as u32,
                     weight: *w,
                 })
             })

@@ -42,7 +42,7 @@
 use std::ops::Range;
 use std::path::Path;
 
-use newsflow_core::text::{TermMatcher, Token, fold, tokenize};
+use newsflow_core::text::{TermMatch, TermMatcher, TokenSlice, fold, tokenize};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -250,21 +250,36 @@ impl Taxonomy {
 
     /// Finds the term hits in `tokens` (one leftmost-longest pass over all
     /// terms), with the topics whose exclusions cover a hit removed from it.
-    pub fn find(&self, tokens: &[Token]) -> Vec<TermHit> {
-        let excluded: Vec<(usize, Range<usize>)> = self
-            .exclusions
-            .find(tokens)
-            .into_iter()
-            .flat_map(|m| {
-                m.ids
-                    .iter()
-                    .map(move |&topic| (topic, m.first_token..m.end_token))
-            })
-            .collect();
+    pub fn find<'t>(&self, tokens: impl Into<TokenSlice<'t>>) -> Vec<TermHit> {
         let mut hits = Vec::new();
-        for m in self.matcher.find(tokens) {
+        self.find_each(tokens, |topics, m| {
+            hits.push(TermHit {
+                topics: topics.to_vec(),
+                tokens: m.first_token..m.end_token,
+                bytes: m.start_byte..m.end_byte,
+                chars: m.start_char..m.end_char,
+            });
+        });
+        hits
+    }
+
+    /// Calls `f` with each hit [`Taxonomy::find`] returns, in text order:
+    /// its [`TermHit::topics`] and its match, without collecting them.
+    pub(crate) fn find_each<'t>(
+        &self,
+        tokens: impl Into<TokenSlice<'t>>,
+        mut f: impl FnMut(&[(usize, usize)], &TermMatch<'_>),
+    ) {
+        let tokens = tokens.into();
+        let mut excluded: Vec<(usize, Range<usize>)> = Vec::new();
+        self.exclusions.find_each(tokens, |m| {
             let range = m.first_token..m.end_token;
-            let mut topics: Vec<(usize, usize)> = Vec::new();
+            excluded.extend(m.ids.iter().map(|&topic| (topic, range.clone())));
+        });
+        let mut topics: Vec<(usize, usize)> = Vec::new();
+        self.matcher.find_each(tokens, |m| {
+            let range = m.first_token..m.end_token;
+            topics.clear();
             for &term in m.ids {
                 let topic = self.terms[term].topic;
                 // Exclusion matches do not overlap and come in text order:
@@ -288,15 +303,9 @@ impl Taxonomy {
             }
             if !topics.is_empty() {
                 topics.sort_unstable();
-                hits.push(TermHit {
-                    topics,
-                    tokens: range,
-                    bytes: m.start_byte..m.end_byte,
-                    chars: m.start_char..m.end_char,
-                });
+                f(&topics, &m);
             }
-        }
-        hits
+        });
     }
 }
 

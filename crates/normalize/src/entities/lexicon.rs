@@ -24,7 +24,7 @@
 
 use std::collections::HashMap;
 
-use newsflow_core::text::{TermMatcher, Token, fold, tokenize};
+use newsflow_core::text::{TermMatcher, TokenSlice, Tokens, fold, tokenize};
 
 use super::gazetteer::Gazetteer;
 
@@ -58,35 +58,235 @@ struct Term {
     exact: Vec<bool>,
 }
 
-/// A gazetteer hit in a document: a token span and what it names.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Hit {
-    pub(crate) first: usize,
-    pub(crate) end: usize,
-    pub(crate) persons: Vec<usize>,
-    pub(crate) shorts: Vec<(usize, bool)>,
-    pub(crate) countries: Vec<usize>,
-    pub(crate) places: Vec<usize>,
-    pub(crate) orgs: Vec<usize>,
-    pub(crate) org_shorts: Vec<usize>,
-    pub(crate) roles: Vec<usize>,
-    /// A role phrase matched in its dictionary form (not inflected).
-    pub(crate) role_nominative: bool,
+/// One thing a hit names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Name {
+    Person(u32),
+    Short { person: u32, needs_support: bool },
+    Country(u32),
+    Place(u32),
+    Org(u32),
+    OrgShort(u32),
+    Role(u32),
 }
 
-impl Hit {
+/// A gazetteer hit in a document: a token span and what it names. The
+/// names of all hits sit in one vector of [`Hits`]; a hit holds its range.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    first: u32,
+    end: u32,
+    names: (u32, u32),
+    /// A role phrase matched in its dictionary form (not inflected).
+    role_nominative: bool,
+}
+
+/// The gazetteer hits of one document, in text order: 20 bytes per hit
+/// plus 8 per name it carries (most hits name one thing).
+#[derive(Debug, Default)]
+pub(crate) struct Hits {
+    spans: Vec<Span>,
+    names: Vec<Name>,
+}
+
+impl Hits {
+    /// Number of hits.
+    pub(crate) fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Hit `h`.
+    pub(crate) fn get(&self, h: usize) -> Hit<'_> {
+        let span = self.spans[h];
+        Hit {
+            first: span.first as usize,
+            end: span.end as usize,
+            role_nominative: span.role_nominative,
+            names: &self.names[span.names.0 as usize..span.names.1 as usize],
+        }
+    }
+
+    /// Every hit, in text order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Hit<'_>> {
+        (0..self.len()).map(|h| self.get(h))
+    }
+
+    /// Opens a hit over tokens `first..end`; [`Hits::add`] fills it.
+    fn open(&mut self, first: usize, end: usize) {
+        self.close();
+        let at = to_u32(self.names.len());
+        self.spans.push(Span {
+            first: to_u32(first),
+            end: to_u32(end),
+            names: (at, at),
+            role_nominative: false,
+        });
+    }
+
+    /// Adds `name` to the last hit unless it already names it (a short form
+    /// counts once per person).
+    fn add(&mut self, name: Name) {
+        let span = self.spans.last_mut().expect("a hit is open");
+        let same = |n: &Name| match (*n, name) {
+            (Name::Short { person: a, .. }, Name::Short { person: b, .. }) => a == b,
+            (a, b) => a == b,
+        };
+        if !self.names[span.names.0 as usize..].iter().any(same) {
+            self.names.push(name);
+            span.names.1 = to_u32(self.names.len());
+        }
+    }
+
+    /// Marks the last hit as a role phrase in its dictionary form.
+    fn set_role_nominative(&mut self) {
+        self.spans
+            .last_mut()
+            .expect("a hit is open")
+            .role_nominative = true;
+    }
+
+    /// Finishes the last hit: a full name outranks short forms and role
+    /// phrases on the same words, and a short form outranks role phrases.
+    fn close(&mut self) {
+        let Some(span) = self.spans.last_mut() else {
+            return;
+        };
+        let from = span.names.0 as usize;
+        let tail = &self.names[from..];
+        let names_entity = tail.iter().any(|n| {
+            matches!(
+                n,
+                Name::Person(_) | Name::Country(_) | Name::Place(_) | Name::Org(_)
+            )
+        });
+        let has_short = tail
+            .iter()
+            .any(|n| matches!(n, Name::Short { .. } | Name::OrgShort(_)));
+        let keep = |n: &Name| match n {
+            Name::Short { .. } | Name::OrgShort(_) => !names_entity,
+            Name::Role(_) => !names_entity && !has_short,
+            _ => true,
+        };
+        let mut kept = from;
+        for i in from..self.names.len() {
+            if keep(&self.names[i]) {
+                self.names[kept] = self.names[i];
+                kept += 1;
+            }
+        }
+        self.names.truncate(kept);
+        span.names.1 = to_u32(kept);
+    }
+}
+
+/// One hit of [`Hits`]: its token span and what it names.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hit<'h> {
+    pub(crate) first: usize,
+    pub(crate) end: usize,
+    /// A role phrase matched in its dictionary form (not inflected).
+    pub(crate) role_nominative: bool,
+    names: &'h [Name],
+}
+
+impl<'h> Hit<'h> {
+    /// Persons named by a full name or alias.
+    pub(crate) fn persons(self) -> impl Iterator<Item = usize> + 'h {
+        self.names.iter().filter_map(|n| match *n {
+            Name::Person(p) => Some(p as usize),
+            _ => None,
+        })
+    }
+
+    /// Persons whose short form (surname) this is, and whether it needs
+    /// support in the document.
+    pub(crate) fn shorts(self) -> impl Iterator<Item = (usize, bool)> + 'h {
+        self.names.iter().filter_map(|n| match *n {
+            Name::Short {
+                person,
+                needs_support,
+            } => Some((person as usize, needs_support)),
+            _ => None,
+        })
+    }
+
+    pub(crate) fn countries(self) -> impl Iterator<Item = usize> + 'h {
+        self.names.iter().filter_map(|n| match *n {
+            Name::Country(c) => Some(c as usize),
+            _ => None,
+        })
+    }
+
+    pub(crate) fn places(self) -> impl Iterator<Item = usize> + 'h {
+        self.names.iter().filter_map(|n| match *n {
+            Name::Place(p) => Some(p as usize),
+            _ => None,
+        })
+    }
+
+    pub(crate) fn orgs(self) -> impl Iterator<Item = usize> + 'h {
+        self.names.iter().filter_map(|n| match *n {
+            Name::Org(o) => Some(o as usize),
+            _ => None,
+        })
+    }
+
+    /// Organizations whose short name this is.
+    pub(crate) fn org_shorts(self) -> impl Iterator<Item = usize> + 'h {
+        self.names.iter().filter_map(|n| match *n {
+            Name::OrgShort(o) => Some(o as usize),
+            _ => None,
+        })
+    }
+
+    pub(crate) fn roles(self) -> impl Iterator<Item = usize> + 'h {
+        self.names.iter().filter_map(|n| match *n {
+            Name::Role(r) => Some(r as usize),
+            _ => None,
+        })
+    }
+
+    pub(crate) fn has_persons(self) -> bool {
+        self.persons().next().is_some()
+    }
+
+    pub(crate) fn has_shorts(self) -> bool {
+        self.shorts().next().is_some()
+    }
+
+    pub(crate) fn has_countries(self) -> bool {
+        self.countries().next().is_some()
+    }
+
+    pub(crate) fn has_places(self) -> bool {
+        self.places().next().is_some()
+    }
+
+    pub(crate) fn has_orgs(self) -> bool {
+        self.orgs().next().is_some()
+    }
+
+    pub(crate) fn has_org_shorts(self) -> bool {
+        self.org_shorts().next().is_some()
+    }
+
+    pub(crate) fn has_roles(self) -> bool {
+        self.roles().next().is_some()
+    }
+
     /// Only short forms of persons.
-    pub(crate) fn is_short_only(&self) -> bool {
-        !self.shorts.is_empty() && !self.names_entity() && self.org_shorts.is_empty()
+    pub(crate) fn is_short_only(self) -> bool {
+        self.has_shorts() && !self.names_entity() && !self.has_org_shorts()
     }
 
     /// Names a person, country, place or organization outright.
-    pub(crate) fn names_entity(&self) -> bool {
-        !self.persons.is_empty()
-            || !self.countries.is_empty()
-            || !self.places.is_empty()
-            || !self.orgs.is_empty()
+    pub(crate) fn names_entity(self) -> bool {
+        self.has_persons() || self.has_countries() || self.has_places() || self.has_orgs()
     }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).expect("texts are under 4 GiB")
 }
 
 /// Folded name words of a person, for variant and repair checks.
@@ -278,111 +478,103 @@ impl Lexicon {
         self.matcher.len()
     }
 
-    fn term_ok(&self, term: &Term, tokens: &[Token]) -> bool {
+    fn term_ok(&self, term: &Term, tokens: TokenSlice<'_>) -> bool {
         if term.capitalized && !tokens[0].capitalized {
             return false;
         }
         term.exact
             .iter()
             .zip(&term.words)
-            .zip(tokens)
-            .all(|((&exact, word), tok)| !exact || tok.key == *word)
+            .zip(tokens.iter())
+            .all(|((&exact, word), tok)| !exact || tokens.key_of(tok) == word)
     }
 
     /// Finds gazetteer hits, leftmost-longest, with one walk of the
     /// automaton over `tokens`.
-    pub(crate) fn find(&self, tokens: &[Token]) -> Vec<Hit> {
-        let mut raw: Vec<(usize, usize, Vec<usize>)> = Vec::new();
-        self.collect(tokens, 0, &mut raw);
-        let mut hits: Vec<Hit> = Vec::new();
+    pub(crate) fn find(&self, tokens: &Tokens) -> Hits {
+        let mut hits = Hits::default();
         let mut covered = 0;
-        for (first, end, ids) in raw {
-            if let Some(last) = hits.last_mut()
-                && last.first == first
-                && last.end == end
+        self.collect(tokens.slice(..), 0, &mut |first, end, ids| {
+            let span = tokens.slice(first..end);
+            if let Some(last) = hits.spans.last()
+                && last.first as usize == first
+                && last.end as usize == end
             {
-                self.classify(last, &ids, &tokens[first..end]);
-                continue;
+                self.classify(&mut hits, ids, span);
+                return;
             }
             if first < covered {
-                continue;
+                return;
             }
-            let mut hit = Hit {
-                first,
-                end,
-                ..Hit::default()
-            };
-            self.classify(&mut hit, &ids, &tokens[first..end]);
+            hits.open(first, end);
+            self.classify(&mut hits, ids, span);
             covered = end;
-            hits.push(hit);
-        }
-        for hit in &mut hits {
-            // A full name outranks short forms and role phrases on the
-            // same words.
-            if hit.names_entity() {
-                hit.shorts.clear();
-                hit.org_shorts.clear();
-                hit.roles.clear();
-            } else if !hit.shorts.is_empty() || !hit.org_shorts.is_empty() {
-                hit.roles.clear();
-            }
-        }
+        });
+        hits.close();
         hits
     }
 
     /// Matches of the automaton over the window `tokens` (starting at token
-    /// `offset` of the document) whose terms pass the capital and
-    /// inflection checks. A rejected match is searched again from its
-    /// second word, within its own span, so a shorter name inside it is
-    /// still found.
-    fn collect(&self, tokens: &[Token], offset: usize, out: &mut Vec<(usize, usize, Vec<usize>)>) {
-        for m in self.matcher.find(tokens) {
-            let span = &tokens[m.first_token..m.end_token];
-            let ids: Vec<usize> = m
-                .ids
-                .iter()
-                .copied()
-                .filter(|&id| self.term_ok(&self.terms[id], span))
-                .collect();
-            if ids.is_empty() {
-                let inner = &tokens[m.first_token + 1..m.end_token];
-                self.collect(inner, offset + m.first_token + 1, out);
+    /// `offset` of the document): calls `found` with the span and the ids of
+    /// the matched terms, some of which may fail the capital and inflection
+    /// checks, when at least one passes them. A rejected match is searched
+    /// again from its second word, within its own span, so a shorter name
+    /// inside it is still found.
+    fn collect(
+        &self,
+        tokens: TokenSlice<'_>,
+        offset: usize,
+        found: &mut dyn FnMut(usize, usize, &[usize]),
+    ) {
+        self.matcher.find_each(tokens, |m| {
+            let span = tokens.slice(m.first_token..m.end_token);
+            if m.ids.iter().any(|&id| self.term_ok(&self.terms[id], span)) {
+                found(offset + m.first_token, offset + m.end_token, m.ids);
             } else {
-                out.push((offset + m.first_token, offset + m.end_token, ids));
+                let inner = tokens.slice(m.first_token + 1..m.end_token);
+                self.collect(inner, offset + m.first_token + 1, found);
             }
-        }
+        });
     }
 
-    /// Adds what terms `ids` name to `hit`.
-    fn classify(&self, hit: &mut Hit, ids: &[usize], span: &[Token]) {
+    /// Adds to the last hit what the terms `ids` that pass the checks on
+    /// `span` name.
+    fn classify(&self, hits: &mut Hits, ids: &[usize], span: TokenSlice<'_>) {
         for &id in ids {
             let term = &self.terms[id];
-            match term.target {
-                Target::Person(p) => push_unique(&mut hit.persons, p),
+            if !self.term_ok(term, span) {
+                continue;
+            }
+            let name = match term.target {
+                Target::Person(p) => Name::Person(to_u32(p)),
                 Target::Short {
                     person,
                     needs_support,
-                } => {
-                    if !hit.shorts.iter().any(|&(p, _)| p == person) {
-                        hit.shorts.push((person, needs_support));
-                    }
-                }
-                Target::Country(c) => push_unique(&mut hit.countries, c),
-                Target::Place(p) => push_unique(&mut hit.places, p),
-                Target::Org(o) => push_unique(&mut hit.orgs, o),
-                Target::OrgShort(o) => push_unique(&mut hit.org_shorts, o),
+                } => Name::Short {
+                    person: to_u32(person),
+                    needs_support,
+                },
+                Target::Country(c) => Name::Country(to_u32(c)),
+                Target::Place(p) => Name::Place(to_u32(p)),
+                Target::Org(o) => Name::Org(to_u32(o)),
+                Target::OrgShort(o) => Name::OrgShort(to_u32(o)),
                 Target::Role(r) => {
-                    push_unique(&mut hit.roles, r);
-                    if span.iter().zip(&term.words).all(|(t, w)| t.key == *w) {
-                        hit.role_nominative = true;
+                    if span
+                        .iter()
+                        .zip(&term.words)
+                        .all(|(t, w)| span.key_of(t) == w)
+                    {
+                        hits.set_role_nominative();
                     }
+                    Name::Role(to_u32(r))
                 }
-            }
+            };
+            hits.add(name);
         }
     }
 
     /// Tokenizes `text` and finds its hits.
-    pub(crate) fn scan(&self, text: &str) -> (Vec<Token>, Vec<Hit>) {
+    pub(crate) fn scan(&self, text: &str) -> (Tokens, Hits) {
         let tokens = tokenize(text);
         let hits = self.find(&tokens);
         (tokens, hits)

@@ -266,13 +266,13 @@ impl EntityExtractor {
                 }
             }
             out.repaired |= f.repaired;
-            if f.start_byte >= body_byte {
+            if f.start_byte as usize >= body_byte {
                 out.mentions.push(Mention {
                     kind,
                     canonical,
-                    surface: text[f.start_byte..f.end_byte].to_string(),
-                    start: offset(f.start_char - body_char),
-                    end: offset(f.end_char - body_char),
+                    surface: text[f.start_byte as usize..f.end_byte as usize].to_string(),
+                    start: offset(f.start_char as usize - body_char),
+                    end: offset(f.end_char as usize - body_char),
                     repaired: f.repaired,
                     rule: f.rule.to_string(),
                 });

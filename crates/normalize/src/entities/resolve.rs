@@ -11,10 +11,10 @@
 //! (`Russian`, `of Japan`, `to Tokyo`, `UN`), joined by connectors (`of`,
 //! `the`, possessive `’s`, `в`).
 
-use newsflow_core::text::Token;
+use newsflow_core::text::Tokens;
 
 use super::gazetteer::{Gazetteer, RoleTarget};
-use super::lexicon::{Hit, Lexicon, push_unique};
+use super::lexicon::{Hits, Lexicon, push_unique};
 use super::words::Words;
 
 /// A gazetteer name or alias.
@@ -54,10 +54,10 @@ pub(crate) enum Entity {
 #[derive(Debug, Clone)]
 pub(crate) struct Found {
     pub(crate) entity: Entity,
-    pub(crate) start_byte: usize,
-    pub(crate) end_byte: usize,
-    pub(crate) start_char: usize,
-    pub(crate) end_char: usize,
+    pub(crate) start_byte: u32,
+    pub(crate) end_byte: u32,
+    pub(crate) start_char: u32,
+    pub(crate) end_char: u32,
     pub(crate) repaired: bool,
     pub(crate) rule: &'static str,
 }
@@ -223,15 +223,19 @@ fn is_cyrillic(s: &str) -> bool {
     s.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c))
 }
 
+/// [`Doc::token_hit`] of a token no hit covers.
+const NO_HIT: u32 = u32::MAX;
+
 /// The analysis of one text.
 pub(crate) struct Doc<'a> {
     lex: &'a Lexicon,
     gaz: &'a Gazetteer,
     words: &'a Words,
     text: &'a str,
-    tokens: Vec<Token>,
-    hits: Vec<Hit>,
-    token_hit: Vec<Option<usize>>,
+    tokens: Tokens,
+    hits: Hits,
+    /// Per token: the hit covering it, or [`NO_HIT`].
+    token_hit: Vec<u32>,
     title_case: Vec<bool>,
     /// Hits absorbed into a person's name by a repair.
     removed: Vec<bool>,
@@ -247,11 +251,10 @@ impl<'a> Doc<'a> {
         text: &'a str,
     ) -> Vec<Found> {
         let (tokens, hits) = lex.scan(text);
-        let mut token_hit = vec![None; tokens.len()];
+        let mut token_hit = vec![NO_HIT; tokens.len()];
         for (h, hit) in hits.iter().enumerate() {
-            for slot in &mut token_hit[hit.first..hit.end] {
-                *slot = Some(h);
-            }
+            let h = u32::try_from(h).expect("fewer hits than tokens");
+            token_hit[hit.first..hit.end].fill(h);
         }
         let title_case = title_case_lines(text, &tokens);
         let removed = vec![false; hits.len()];
@@ -268,8 +271,18 @@ impl<'a> Doc<'a> {
             found: Vec::new(),
         };
         doc.resolve();
-        doc.found.sort_by_key(|f| (f.start_char, f.end_char));
-        doc.found
+        // The tokens and hits are no longer needed: free them before the
+        // sort takes its buffer.
+        let mut found = std::mem::take(&mut doc.found);
+        drop(doc);
+        found.sort_by_key(|f| (f.start_char, f.end_char));
+        found
+    }
+
+    /// The hit covering token `t`.
+    fn hit_at(&self, t: usize) -> Option<usize> {
+        let h = self.token_hit[t];
+        (h != NO_HIT).then_some(h as usize)
     }
 
     fn push(
@@ -281,30 +294,32 @@ impl<'a> Doc<'a> {
         rule: &'static str,
     ) {
         let (s, e) = (&self.tokens[first], &self.tokens[end - 1]);
+        let offset = |n: usize| u32::try_from(n).expect("texts are under 4 GiB");
         self.found.push(Found {
             entity,
-            start_byte: s.start_byte,
-            end_byte: e.end_byte,
-            start_char: s.start_char,
-            end_char: e.end_char,
+            start_byte: offset(s.start_byte()),
+            end_byte: offset(e.end_byte()),
+            start_char: offset(s.start_char()),
+            end_char: offset(e.end_char()),
             repaired,
             rule,
         });
     }
 
     fn gap(&self, a: usize, b: usize) -> &'a str {
-        &self.text[self.tokens[a].end_byte..self.tokens[b].start_byte]
+        &self.text[self.tokens[a].end_byte()..self.tokens[b].start_byte()]
     }
 
     fn resolve(&mut self) {
         // Persons the document names unambiguously: full names and
         // surnames only one person has.
         let mut support: Vec<usize> = Vec::new();
-        for hit in &self.hits {
-            for &p in &hit.persons {
+        for hit in self.hits.iter() {
+            for p in hit.persons() {
                 push_unique(&mut support, p);
             }
-            if let [(p, false)] = hit.shorts[..] {
+            let mut shorts = hit.shorts();
+            if let (Some((p, false)), None) = (shorts.next(), shorts.next()) {
                 push_unique(&mut support, p);
             }
         }
@@ -329,8 +344,10 @@ impl<'a> Doc<'a> {
             if self.removed[h] {
                 continue;
             }
-            let (first, end) = (self.hits[h].first, self.hits[h].end);
-            if let Some(&p) = self.hits[h].persons.first() {
+            let hit = self.hits.get(h);
+            let (first, end) = (hit.first, hit.end);
+            let person = hit.persons().next();
+            if let Some(p) = person {
                 self.push(Entity::Person(p), first, end, false, RULE_GAZETTEER);
             }
         }
@@ -369,7 +386,7 @@ impl<'a> Doc<'a> {
     fn run_key(&self, run: &Run) -> String {
         self.tokens[run.start..run.end]
             .iter()
-            .map(|t| t.key.as_str())
+            .map(|t| self.tokens.key_of(t))
             .collect::<Vec<_>>()
             .join(" ")
     }
@@ -388,8 +405,10 @@ impl<'a> Doc<'a> {
                 }
             }
             let tok = &self.tokens[t];
-            s.push_str(&self.text[tok.start_byte..tok.end_byte]);
-            if tok.key.chars().count() == 1 && self.text[tok.end_byte..].starts_with('.') {
+            s.push_str(&self.text[tok.start_byte()..tok.end_byte()]);
+            if self.tokens.key(t).chars().count() == 1
+                && self.text[tok.end_byte()..].starts_with('.')
+            {
                 s.push('.');
             }
         }
@@ -401,16 +420,17 @@ impl<'a> Doc<'a> {
     /// A capitalized word that may be part of a name.
     fn name_like(&self, t: usize) -> bool {
         let tok = &self.tokens[t];
-        let len = tok.key.chars().count();
-        if !tok.capitalized || !tok.key.chars().all(char::is_alphabetic) {
+        let key = self.tokens.key(t);
+        let len = key.chars().count();
+        if !tok.capitalized || !key.chars().all(char::is_alphabetic) {
             return false;
         }
-        if self.words.is_stop(&tok.key) {
+        if self.words.is_stop(key) {
             return false;
         }
         if len == 1 {
             // An initial: `H. R. McMaster`, `С.В. Лавров`.
-            return self.text[tok.end_byte..].starts_with('.');
+            return self.text[tok.end_byte()..].starts_with('.');
         }
         !tok.all_caps
     }
@@ -427,7 +447,7 @@ impl<'a> Doc<'a> {
         if matches!(trimmed, "-" | "‐") {
             return gap.chars().count() == 1;
         }
-        trimmed == "." && self.tokens[a].key.chars().count() == 1
+        trimmed == "." && self.tokens.key(a).chars().count() == 1
     }
 
     /// The lower-case second part of a hyphenated name (`Jae-in`).
@@ -436,24 +456,25 @@ impl<'a> Doc<'a> {
         t > 0
             && matches!(self.gap(t - 1, t), "-" | "‐")
             && !tok.capitalized
-            && tok.key.chars().all(char::is_alphabetic)
-            && tok.key.chars().count() <= 6
+            && self.tokens.key(t).chars().all(char::is_alphabetic)
+            && self.tokens.key(t).chars().count() <= 6
     }
 
     /// A one-word place or country that may be a damaged surname.
     fn tail_candidate(&self, h: usize, t: usize) -> bool {
-        let hit = &self.hits[h];
+        let hit = self.hits.get(h);
         hit.first == t
             && hit.end == t + 1
-            && (!hit.places.is_empty() || !hit.countries.is_empty())
-            && hit.persons.is_empty()
-            && hit.orgs.is_empty()
+            && (hit.has_places() || hit.has_countries())
+            && !hit.has_persons()
+            && !hit.has_orgs()
             && self.tokens[t].capitalized
             && !self.tokens[t].all_caps
     }
 
     fn short_at(&self, t: usize) -> Option<usize> {
-        self.token_hit[t].filter(|&h| self.hits[h].first == t && self.hits[h].is_short_only())
+        self.hit_at(t)
+            .filter(|&h| self.hits.get(h).first == t && self.hits.get(h).is_short_only())
     }
 
     fn runs(&self) -> Vec<Run> {
@@ -462,7 +483,7 @@ impl<'a> Doc<'a> {
         let mut i = 0;
         while i < n {
             let starts =
-                self.short_at(i).is_some() || (self.token_hit[i].is_none() && self.name_like(i));
+                self.short_at(i).is_some() || (self.hit_at(i).is_none() && self.name_like(i));
             if !starts {
                 i += 1;
                 continue;
@@ -482,15 +503,15 @@ impl<'a> Doc<'a> {
                 }
                 if let Some(h) = self.short_at(j) {
                     run.words += 1;
-                    j = self.hits[h].end;
-                    if self.hits[h].first == i {
+                    j = self.hits.get(h).end;
+                    if self.hits.get(h).first == i {
                         run.lead = Some(h);
                         continue;
                     }
                     run.short = Some(h);
                     break;
                 }
-                match self.token_hit[j] {
+                match self.hit_at(j) {
                     Some(h) if j > i && self.tail_candidate(h, j) => {
                         run.tail = Some(h);
                         run.words += 1;
@@ -535,7 +556,7 @@ impl<'a> Doc<'a> {
             c.is_whitespace()
                 || matches!(c, '-' | '‐' | '’' | '\'' | '‘' | '[' | ']')
                 || (c == ',' && adjacent)
-                || (c == '.' && self.words.is_title_abbreviation(&self.tokens[prev].key))
+                || (c == '.' && self.words.is_title_abbreviation(self.tokens.key(prev)))
         })
     }
 
@@ -549,35 +570,32 @@ impl<'a> Doc<'a> {
             if !self.context_gap_ok(prev, k, k == start) {
                 break;
             }
-            if let Some(h) = self.token_hit[prev] {
-                let hit = &self.hits[h];
-                if self.removed[h]
-                    || !hit.persons.is_empty()
-                    || !hit.shorts.is_empty()
-                    || !hit.org_shorts.is_empty()
+            if let Some(h) = self.hit_at(prev) {
+                let hit = self.hits.get(h);
+                if self.removed[h] || hit.has_persons() || hit.has_shorts() || hit.has_org_shorts()
                 {
                     break;
                 }
-                if !hit.roles.is_empty() && ctx.roles.is_empty() {
+                if hit.has_roles() && ctx.roles.is_empty() {
                     ctx.nominative = hit.role_nominative;
                 }
-                for &r in &hit.roles {
+                for r in hit.roles() {
                     push_unique(&mut ctx.roles, r);
                 }
-                for &c in &hit.countries {
+                for c in hit.countries() {
                     push_unique(&mut ctx.countries, c);
                 }
-                for &p in &hit.places {
+                for p in hit.places() {
                     if let Some(c) = self.gaz.places[p].country {
                         push_unique(&mut ctx.countries, c);
                     }
                 }
-                for &o in &hit.orgs {
+                for o in hit.orgs() {
                     push_unique(&mut ctx.orgs, o);
                 }
                 k = hit.first;
             } else {
-                let key = &self.tokens[prev].key;
+                let key = self.tokens.key(prev);
                 if self.words.is_title(key) {
                     ctx.titled = true;
                 } else if !self.words.is_connector(key) {
@@ -608,8 +626,8 @@ impl<'a> Doc<'a> {
                     return false;
                 }
             }
-            if let Some(h) = self.token_hit[k]
-                && !self.hits[h].roles.is_empty()
+            if let Some(h) = self.hit_at(k)
+                && self.hits.get(h).has_roles()
             {
                 return true;
             }
@@ -640,10 +658,10 @@ impl<'a> Doc<'a> {
 
     /// Token `t` can be a given name (or initial) of person `pid`.
     fn given_compatible(&self, t: usize, pid: usize) -> bool {
-        let key = &self.tokens[t].key;
+        let key = self.tokens.key(t);
         let given = &self.lex.names[pid].given;
         if key.chars().count() == 1 {
-            return given.iter().any(|g| g.starts_with(key.as_str()));
+            return given.iter().any(|g| g.starts_with(key));
         }
         // A one-letter slip (`Sergej`, `Сергея`) keeps the first letter:
         // `Hong` is not `Jong` nor `Yong`.
@@ -668,7 +686,7 @@ impl<'a> Doc<'a> {
     ) {
         let ctx = self.context_before(run.start);
         let title_case = self.title_case[run.start];
-        let cyrillic = is_cyrillic(&self.tokens[run.start].key);
+        let cyrillic = is_cyrillic(self.tokens.key(run.start));
         let role_before = ctx.introduces_name() && (!cyrillic || ctx.nominative || ctx.titled);
         let introduced = |doc: &Self| -> bool {
             !title_case && (role_before || (run.tail.is_none() && doc.role_after(run.end)))
@@ -677,7 +695,7 @@ impl<'a> Doc<'a> {
         if let Some(h) = run.lead
             && run.short.is_none()
         {
-            if run.end == self.hits[h].end {
+            if run.end == self.hits.get(h).end {
                 pending.push(Pending {
                     hit: h,
                     ctx,
@@ -689,11 +707,12 @@ impl<'a> Doc<'a> {
             // Every word after the surname must be one of the person's
             // given names: `Kim Hong-kyun` is not `Kim Jong Un` although
             // `Hong` is one letter from `Jong`.
-            let next = self.hits[h].end;
-            let surname_first = self.hits[h]
-                .shorts
-                .iter()
-                .map(|&(p, _)| p)
+            let next = self.hits.get(h).end;
+            let surname_first = self
+                .hits
+                .get(h)
+                .shorts()
+                .map(|(p, _)| p)
                 .find(|&p| (next..run.end).all(|t| self.given_compatible(t, p)));
             if let Some(pid) = surname_first {
                 self.push(
@@ -716,7 +735,7 @@ impl<'a> Doc<'a> {
         }
         if let Some(h) = run.short {
             // Given name(s) before a known surname.
-            let cands: Vec<usize> = self.hits[h].shorts.iter().map(|&(p, _)| p).collect();
+            let cands: Vec<usize> = self.hits.get(h).shorts().map(|(p, _)| p).collect();
             let matching: Vec<usize> = cands
                 .iter()
                 .copied()
@@ -739,7 +758,7 @@ impl<'a> Doc<'a> {
             } else if introduced(self) && run.words >= 2 {
                 self.new_person(run, new_persons);
             } else if self.sentence_start(run.start) {
-                let ctx = self.context_before(self.hits[h].first);
+                let ctx = self.context_before(self.hits.get(h).first);
                 pending.push(Pending {
                     hit: h,
                     ctx,
@@ -747,7 +766,7 @@ impl<'a> Doc<'a> {
                 });
             } else {
                 // Someone else with a known surname (`Yohei Kono`).
-                blocked.push(self.tokens[run.end - 1].key.to_string());
+                blocked.push(self.tokens.key(run.end - 1).to_string());
             }
             return;
         }
@@ -786,11 +805,8 @@ impl<'a> Doc<'a> {
     /// first words of an institution's name (`Second Asian Department`,
     /// `Keio University`).
     fn plausible_name(&self, run: &Run) -> bool {
-        let last = &self.tokens[run.end - 1];
-        last.key.chars().count() >= 2
-            && self.tokens[run.start..run.end]
-                .iter()
-                .any(|t| t.key.chars().count() >= 2)
+        self.tokens.key(run.end - 1).chars().count() >= 2
+            && (run.start..run.end).any(|t| self.tokens.key(t).chars().count() >= 2)
             && !self.institution_after(run.end)
     }
 
@@ -804,7 +820,7 @@ impl<'a> Doc<'a> {
                 .gap(t - 1, t)
                 .chars()
                 .all(|c| c == ' ' || c == '\u{a0}')
-            && is_institution_word(&self.tokens[t].key)
+            && is_institution_word(self.tokens.key(t))
     }
 
     fn new_person(&mut self, run: &Run, new_persons: &mut Vec<NewPerson>) {
@@ -814,7 +830,7 @@ impl<'a> Doc<'a> {
             new_persons.push(NewPerson {
                 name: name.clone(),
                 full_key,
-                last_key: self.tokens[run.end - 1].key.to_string(),
+                last_key: self.tokens.key(run.end - 1).to_string(),
             });
         }
         let name = new_persons
@@ -839,7 +855,7 @@ impl<'a> Doc<'a> {
             .filter(|&t| !self.hyphen_continuation(t))
             .collect();
         let (&last, rest) = name_tokens.split_last()?;
-        let surname = &self.tokens[last].key;
+        let surname = self.tokens.key(last);
         if surname.chars().count() < 3 {
             return None;
         }
@@ -895,10 +911,10 @@ impl<'a> Doc<'a> {
         }
         let mut unresolved = Vec::new();
         for mut p in pending.drain(..) {
-            let hit = &self.hits[p.hit];
+            let hit = self.hits.get(p.hit);
             let mut agree: Vec<usize> = Vec::new();
             if !p.ctx.roles.is_empty() {
-                for &(pid, _) in &hit.shorts {
+                for (pid, _) in hit.shorts() {
                     if self.role_agrees(&p.ctx, pid) {
                         push_unique(&mut agree, pid);
                     }
@@ -914,14 +930,12 @@ impl<'a> Doc<'a> {
             }
         }
         for p in unresolved {
-            let hit = &self.hits[p.hit];
+            let hit = self.hits.get(p.hit);
             let (first, end) = (hit.first, hit.end);
             let pool: Vec<(usize, bool)> = if p.agree.is_empty() {
-                hit.shorts.clone()
+                hit.shorts().collect()
             } else {
-                hit.shorts
-                    .iter()
-                    .copied()
+                hit.shorts()
                     .filter(|(pid, _)| p.agree.contains(pid))
                     .collect()
             };
@@ -930,7 +944,7 @@ impl<'a> Doc<'a> {
                 .map(|&(pid, _)| pid)
                 .filter(|pid| confirmed.contains(pid))
                 .collect();
-            let key = self.tokens[end - 1].key.to_string();
+            let key = self.tokens.key(end - 1).to_string();
             if let [pid] = supported[..] {
                 self.push(Entity::Person(pid), first, end, false, RULE_SURNAME_DOC);
             } else if !supported.is_empty() {
@@ -953,21 +967,23 @@ impl<'a> Doc<'a> {
         end < self.tokens.len()
             && self.gap(end - 1, end).trim().is_empty()
             && !self.gap(end - 1, end).contains('\n')
-            && self.words.is_document(&self.tokens[end].key)
+            && self.words.is_document(self.tokens.key(end))
     }
 
     /// A country stands right before or after hit `h` (`Russia’s Security
     /// Council`, `Совбез России`).
     fn country_adjacent(&self, h: usize) -> bool {
-        let hit = &self.hits[h];
-        let is_country =
-            |t: usize| self.token_hit[t].is_some_and(|o| !self.hits[o].countries.is_empty());
+        let hit = self.hits.get(h);
+        let is_country = |t: usize| {
+            self.hit_at(t)
+                .is_some_and(|o| self.hits.get(o).has_countries())
+        };
         if hit.first > 0 && self.gap(hit.first - 1, hit.first).trim().is_empty() {
             let prev = hit.first - 1;
             if is_country(prev) {
                 return true;
             }
-            if self.tokens[prev].key == "s"
+            if self.tokens.key(prev) == "s"
                 && prev > 0
                 && matches!(self.gap(prev - 1, prev), "’" | "'")
                 && is_country(prev - 1)
@@ -986,56 +1002,49 @@ impl<'a> Doc<'a> {
             .iter()
             .enumerate()
             .filter(|(h, _)| !self.removed[*h])
-            .flat_map(|(_, hit)| hit.orgs.iter().copied())
+            .flat_map(|(_, hit)| hit.orgs())
             .collect();
+        // What the hit names, copied out of `self.hits` (reused buffers).
+        let (mut countries, mut places, mut orgs) = (Vec::new(), Vec::new(), Vec::new());
         for h in 0..self.hits.len() {
             if self.removed[h] {
                 continue;
             }
-            let hit = self.hits[h].clone();
-            for &c in &hit.countries {
-                self.push(
-                    Entity::Country(c),
-                    hit.first,
-                    hit.end,
-                    false,
-                    RULE_GAZETTEER,
-                );
+            let hit = self.hits.get(h);
+            let (first, end) = (hit.first, hit.end);
+            countries.clear();
+            countries.extend(hit.countries());
+            places.clear();
+            places.extend(hit.places());
+            orgs.clear();
+            orgs.extend(hit.orgs());
+            // The one short name whose full name the document has.
+            let org_short = {
+                let mut cands = hit.org_shorts().filter(|o| full_orgs.contains(o));
+                match (cands.next(), cands.next()) {
+                    (Some(o), None) => Some(o),
+                    _ => None,
+                }
+            };
+            for &c in &countries {
+                self.push(Entity::Country(c), first, end, false, RULE_GAZETTEER);
             }
-            for &p in &hit.places {
-                self.push(Entity::Place(p), hit.first, hit.end, false, RULE_GAZETTEER);
+            for &p in &places {
+                self.push(Entity::Place(p), first, end, false, RULE_GAZETTEER);
                 if let Some(c) = self.gaz.places[p].country
-                    && !hit.countries.contains(&c)
-                    && !self.document_after(hit.end)
+                    && !countries.contains(&c)
+                    && !self.document_after(end)
                 {
-                    self.push(
-                        Entity::Country(c),
-                        hit.first,
-                        hit.end,
-                        false,
-                        RULE_PLACE_COUNTRY,
-                    );
+                    self.push(Entity::Country(c), first, end, false, RULE_PLACE_COUNTRY);
                 }
             }
-            for &o in &hit.orgs {
-                self.push(Entity::Org(o), hit.first, hit.end, false, RULE_GAZETTEER);
+            for &o in &orgs {
+                self.push(Entity::Org(o), first, end, false, RULE_GAZETTEER);
             }
-            if !hit.org_shorts.is_empty() && !self.country_adjacent(h) {
-                let cands: Vec<usize> = hit
-                    .org_shorts
-                    .iter()
-                    .copied()
-                    .filter(|o| full_orgs.contains(o))
-                    .collect();
-                if let [o] = cands[..] {
-                    self.push(
-                        Entity::Org(o),
-                        hit.first,
-                        hit.end,
-                        false,
-                        RULE_ORG_SHORT_DOC,
-                    );
-                }
+            if let Some(o) = org_short
+                && !self.country_adjacent(h)
+            {
+                self.push(Entity::Org(o), first, end, false, RULE_ORG_SHORT_DOC);
             }
         }
     }
@@ -1045,28 +1054,29 @@ impl<'a> Doc<'a> {
 /// `Russian Envoy Says Talks Useful`: mostly capitalized words and no
 /// sentence punctuation at its end), where role patterns and repairs are
 /// not tried.
-fn title_case_lines(text: &str, tokens: &[Token]) -> Vec<bool> {
+fn title_case_lines(text: &str, tokens: &Tokens) -> Vec<bool> {
     let mut out = vec![false; tokens.len()];
     let mut line_start = 0;
     let mut i = 0;
     while i <= tokens.len() {
         let new_line = i == tokens.len()
-            || (i > 0 && text[tokens[i - 1].end_byte..tokens[i].start_byte].contains('\n'));
+            || (i > 0 && text[tokens[i - 1].end_byte()..tokens[i].start_byte()].contains('\n'));
         if new_line && i > line_start {
-            let words: Vec<&Token> = tokens[line_start..i]
-                .iter()
-                .filter(|t| t.key.chars().count() > 3 && t.key.chars().all(char::is_alphabetic))
-                .collect();
-            let capitalized = words.iter().filter(|t| t.capitalized).count();
-            let line_end = text[tokens[i - 1].end_byte..]
+            // Words of more than three letters, and how many are capitalized.
+            let (mut words, mut capitalized) = (0, 0);
+            for t in &tokens[line_start..i] {
+                let key = tokens.key_of(t);
+                if key.chars().count() > 3 && key.chars().all(char::is_alphabetic) {
+                    words += 1;
+                    capitalized += usize::from(t.capitalized);
+                }
+            }
+            let sentence = text[tokens[i - 1].end_byte()..]
                 .chars()
                 .take_while(|&c| c != '\n')
-                .collect::<String>();
-            let sentence = line_end.contains(['.', '!', '?', '"', '”', '»']);
-            let title = !sentence && words.len() >= 4 && capitalized * 5 >= words.len() * 4;
-            for slot in &mut out[line_start..i] {
-                *slot = title;
-            }
+                .any(|c| matches!(c, '.' | '!' | '?' | '"' | '”' | '»'));
+            let title = !sentence && words >= 4 && capitalized * 5 >= words * 4;
+            out[line_start..i].fill(title);
             line_start = i;
         }
         i += 1;
