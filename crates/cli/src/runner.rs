@@ -26,7 +26,9 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use newsflow_core::{Stage, conform, run_checked};
 use newsflow_normalize::NormalizeConfig;
-use newsflow_normalize::boilerplate::LineStats;
+use newsflow_normalize::boilerplate::{
+    LineStats, SPILL_BUDGET as LINE_SPILL_BUDGET, SpillingLineStats,
+};
 use newsflow_normalize::dedup::{Clusters, Deduper, SPILL_BUDGET, SpillingDeduper};
 
 use crate::registry::Built;
@@ -296,8 +298,8 @@ impl Runner {
         // Pass 1: boilerplate line statistics.
         self.phase("learning boilerplate");
         let started = Instant::now();
-        let line_stats = self.line_stats(corpus()?)?;
-        let boilerplate = line_stats.finish(&self.normalize);
+        let line_stats = self.line_stats(corpus()?, spill_dir)?;
+        let boilerplate = line_stats.finish(&self.normalize)?;
         let boilerplate_digest = boilerplate.digest();
         let mut boilerplate = Some(boilerplate);
         self.stages = std::mem::take(&mut self.stages)
@@ -427,8 +429,8 @@ impl Runner {
             .collect()
     }
 
-    fn line_stats(&self, iter: BatchIter<'_>) -> Result<LineStats> {
-        let mut total = LineStats::new();
+    fn line_stats(&self, iter: BatchIter<'_>, spill_dir: &Path) -> Result<SpillingLineStats> {
+        let mut total = SpillingLineStats::new(spill_dir, LINE_SPILL_BUDGET);
         let observe = |b: RecordBatch| -> Result<(usize, LineStats)> {
             let mut stats = LineStats::new();
             stats.observe(&b)?;
@@ -438,7 +440,7 @@ impl Runner {
             if let Some(p) = &self.progress {
                 p.advance(rows);
             }
-            total.merge(s);
+            total.add(s)?;
             Ok(())
         })?;
         Ok(total)

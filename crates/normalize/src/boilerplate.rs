@@ -17,10 +17,23 @@
 //!
 //! No line text is kept: each distinct line of at most
 //! [`MAX_LINE_CHARS`] characters is a 64-bit xxh3 fingerprint with a
-//! 32-bit count, per source. That is about 24 bytes (with hash-table
-//! overhead) per distinct short line per source, e.g. about 0.5 GB for 20
-//! million distinct short lines; [`Boilerplate`] keeps only the lines that
-//! passed the thresholds.
+//! 32-bit count, per source: 20 to 40 bytes (with hash-table overhead)
+//! per distinct short line per source in a [`LineStats`]. Most lines are
+//! unique, so for a whole corpus that grows with the corpus; the runner
+//! therefore collects them in a [`SpillingLineStats`], which holds at
+//! most `B` bytes of counts ([`SPILL_BUDGET`], 32 MiB; up to about `2B`
+//! allocated right after the tables double) and beyond that writes them,
+//! sorted, as runs of 20 bytes per line to the spill directory. Its finish
+//! merges the runs (a 16 KiB read buffer each; about `20·m / B` runs for
+//! `m` distinct (source, line) pairs) and adds up each line's counts, so
+//! the learned lines are exactly those of counting in memory. Its memory
+//! is `2B + 16 KiB·runs + 64 bytes per source +` the [`Boilerplate`],
+//! which keeps only the lines that passed the thresholds; the runs take
+//! 20 bytes of disk per line and run, and are removed once read.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::path::{Path, PathBuf};
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -31,6 +44,7 @@ use xxhash_rust::xxh3::xxh3_64;
 use crate::NormalizeConfig;
 use crate::clean::clean_text;
 use crate::input::InputColumns;
+use crate::spill::{SpillFile, SpillReader, SpillWriter};
 
 /// Lines longer than this (in characters) are never boilerplate candidates.
 pub const MAX_LINE_CHARS: usize = 300;
@@ -122,19 +136,12 @@ impl LineStats {
 
     /// Keeps the lines that pass the configured thresholds.
     pub fn finish(self, cfg: &NormalizeConfig) -> Boilerplate {
-        let min_docs = cfg.boilerplate_min_docs.max(1) as u64;
         let mut lines = HashMap::default();
         for (source, counts) in self.sources {
-            if counts.docs < min_docs {
-                continue;
-            }
             let keep: HashSet<u64> = counts
                 .lines
                 .into_iter()
-                .filter(|&(_, n)| {
-                    u64::from(n) >= min_docs
-                        && f64::from(n) >= cfg.boilerplate_min_share * counts.docs as f64
-                })
+                .filter(|&(_, n)| is_boilerplate(u64::from(n), counts.docs, cfg))
                 .map(|(fp, _)| fp)
                 .collect();
             if !keep.is_empty() {
@@ -148,6 +155,179 @@ impl LineStats {
             "boilerplate lines learned"
         );
         boilerplate
+    }
+
+    /// Distinct (source, line) counts held.
+    fn entries(&self) -> usize {
+        self.sources.values().map(|s| s.lines.len()).sum()
+    }
+}
+
+/// Whether a line seen in `n` of a source's `docs` documents passes the
+/// thresholds.
+fn is_boilerplate(n: u64, docs: u64, cfg: &NormalizeConfig) -> bool {
+    let min_docs = cfg.boilerplate_min_docs.max(1) as u64;
+    docs >= min_docs && n >= min_docs && n as f64 >= cfg.boilerplate_min_share * docs as f64
+}
+
+/// Default memory budget of a [`SpillingLineStats`]: 32 MiB.
+pub const SPILL_BUDGET: usize = 32 << 20;
+
+/// Bytes a counted line takes in a [`LineStats`] hash table when it is
+/// full (a 16-byte slot and a control byte, at most 7/8 of the slots
+/// used); right after a table doubles, twice that.
+const ENTRY_BYTES: usize = 20;
+
+/// Line statistics of a whole corpus within a memory budget, with the
+/// same result as [`LineStats::finish`] (see the module docs, "Memory").
+///
+/// Statistics of batches are added with [`SpillingLineStats::add`]; when
+/// the counted lines exceed the budget, they are written, sorted by source
+/// and fingerprint, to a run file in the spill directory (the document
+/// count of each source stays in memory). [`SpillingLineStats::finish`]
+/// merges the runs, adds up the counts of each line and keeps the lines
+/// that pass the thresholds. While nothing was spilled, it is
+/// [`LineStats::finish`].
+pub struct SpillingLineStats {
+    dir: PathBuf,
+    budget: usize,
+    stats: LineStats,
+    /// Sorted runs and their line counts.
+    runs: Vec<(SpillFile, u64)>,
+}
+
+impl SpillingLineStats {
+    /// Empty statistics that hold about `budget` bytes of counts and spill
+    /// to `dir`.
+    pub fn new(dir: &Path, budget: usize) -> SpillingLineStats {
+        SpillingLineStats {
+            dir: dir.to_path_buf(),
+            budget,
+            stats: LineStats::new(),
+            runs: Vec::new(),
+        }
+    }
+
+    /// Adds the counts of `part`.
+    pub fn add(&mut self, part: LineStats) -> Result<()> {
+        self.stats.merge(part);
+        if self.stats.entries() * ENTRY_BYTES > self.budget {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    /// Number of run files written so far.
+    pub fn spilled_runs(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// Writes the counted lines as a run of (`u64` source, `u64`
+    /// fingerprint, `u32` count) in ascending order, and frees the tables
+    /// (keeping the document counts).
+    fn spill(&mut self) -> Result<()> {
+        let mut out = SpillWriter::create(&self.dir)?;
+        let mut sources: Vec<_> = self.stats.sources.iter_mut().collect();
+        sources.sort_unstable_by_key(|(key, _)| **key);
+        let mut written = 0u64;
+        let mut lines: Vec<(u64, u32)> = Vec::new();
+        for (key, counts) in sources {
+            lines.clear();
+            lines.extend(std::mem::take(&mut counts.lines));
+            lines.sort_unstable();
+            for &(fp, n) in &lines {
+                out.write(&key.to_le_bytes())?;
+                out.write(&fp.to_le_bytes())?;
+                out.write(&n.to_le_bytes())?;
+            }
+            written += lines.len() as u64;
+        }
+        self.runs.push((out.finish()?, written));
+        Ok(())
+    }
+
+    /// Keeps the lines that pass the configured thresholds; errors name
+    /// the spill file that could not be written or read back.
+    pub fn finish(mut self, cfg: &NormalizeConfig) -> Result<Boilerplate> {
+        if self.runs.is_empty() {
+            return Ok(self.stats.finish(cfg));
+        }
+        if self.stats.entries() > 0 {
+            self.spill()?;
+        }
+        let docs: HashMap<u64, u64> = self
+            .stats
+            .sources
+            .into_iter()
+            .map(|(key, counts)| (key, counts.docs))
+            .collect();
+        let mut heap = BinaryHeap::with_capacity(self.runs.len());
+        let mut runs = Vec::with_capacity(self.runs.len());
+        for (index, (file, left)) in self.runs.into_iter().enumerate() {
+            let mut run = CountRun {
+                reader: file.reader()?,
+                left,
+                last: None,
+                _file: file,
+            };
+            if let Some(entry) = run.next()? {
+                heap.push(Reverse((entry, index)));
+            }
+            runs.push(run);
+        }
+        let mut lines: HashMap<u64, HashSet<u64>> = HashMap::default();
+        let mut open: Option<((u64, u64), u64)> = None;
+        let mut decide = |line: Option<((u64, u64), u64)>| {
+            if let Some(((source, fp), n)) = line
+                && is_boilerplate(n, docs.get(&source).copied().unwrap_or(0), cfg)
+            {
+                lines.entry(source).or_default().insert(fp);
+            }
+        };
+        while let Some(Reverse(((key, n), index))) = heap.pop() {
+            if let Some(next) = runs[index].next()? {
+                heap.push(Reverse((next, index)));
+            }
+            match &mut open {
+                Some((k, total)) if *k == key => *total += u64::from(n),
+                _ => decide(open.replace((key, u64::from(n)))),
+            }
+        }
+        decide(open);
+        let boilerplate = Boilerplate { lines };
+        tracing::debug!(
+            sources = boilerplate.lines.len(),
+            lines = boilerplate.len(),
+            "boilerplate lines learned from spilled counts"
+        );
+        Ok(boilerplate)
+    }
+}
+
+/// Reads one run of line counts back, checking its order.
+struct CountRun {
+    reader: SpillReader,
+    left: u64,
+    last: Option<(u64, u64)>,
+    _file: SpillFile,
+}
+
+impl CountRun {
+    /// The next ((source, fingerprint), count), or `None` after the last.
+    fn next(&mut self) -> Result<Option<((u64, u64), u32)>> {
+        if self.left == 0 {
+            self.reader.expect_end()?;
+            return Ok(None);
+        }
+        self.left -= 1;
+        let source = self.reader.read_u64("line count")?;
+        let fp = self.reader.read_u64("line count")?;
+        let n = self.reader.read_u32("line count")?;
+        if self.last.is_some_and(|last| last >= (source, fp)) {
+            return Err(self.reader.damaged("line counts out of order".into()));
+        }
+        self.last = Some((source, fp));
+        Ok(Some(((source, fp), n)))
     }
 }
 
@@ -414,6 +594,77 @@ mod tests {
         assert_eq!(a.len(), 2);
         assert_eq!(a.digest(), b.digest());
         assert_ne!(a.digest(), Boilerplate::default().digest());
+    }
+
+    #[test]
+    fn spilled_counts_learn_the_same_lines() {
+        let docs: Vec<_> = (0..60)
+            .map(|i| {
+                doc(
+                    &format!("s{}/{i}.txt", i % 3),
+                    &format!(
+                        "Footer {}\nShared {}\nStory {i}\nLine {}",
+                        i % 3,
+                        i % 7,
+                        i % 11
+                    ),
+                )
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        for (min_docs, share) in [(2, 0.0), (3, 0.1), (5, 0.3)] {
+            let cfg = NormalizeConfig {
+                boilerplate_min_docs: min_docs,
+                boilerplate_min_share: share,
+                ..NormalizeConfig::default()
+            };
+            let mut whole = LineStats::new();
+            whole.observe(&test_batch(&docs)).unwrap();
+            let want = whole.finish(&cfg);
+            assert!(want.len() >= 3, "{}", want.len());
+            for (budget, part) in [(1, 1), (200, 7), (usize::MAX, 10)] {
+                let mut spilling = SpillingLineStats::new(dir.path(), budget);
+                for chunk in docs.chunks(part).rev() {
+                    let mut stats = LineStats::new();
+                    stats.observe(&test_batch(chunk)).unwrap();
+                    spilling.add(stats).unwrap();
+                }
+                assert_eq!(spilling.spilled_runs() > 0, budget < usize::MAX);
+                let got = spilling.finish(&cfg).unwrap();
+                assert_eq!((got.len(), got.digest()), (want.len(), want.digest()));
+                assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+            }
+        }
+    }
+
+    #[test]
+    fn damaged_spilled_counts_name_the_file() {
+        let docs: Vec<_> = (0..20)
+            .map(|i| doc(&format!("s/{i}.txt"), &format!("Footer\nStory {i}")))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let damages: [fn(&mut Vec<u8>); 3] = [
+            |b| b.truncate(b.len() - 1),
+            |b| b.push(0),
+            |b| b[20..28].copy_from_slice(&[0; 8]),
+        ];
+        for damage in damages {
+            let mut spilling = SpillingLineStats::new(dir.path(), 1);
+            for chunk in docs.chunks(5) {
+                let mut stats = LineStats::new();
+                stats.observe(&test_batch(chunk)).unwrap();
+                spilling.add(stats).unwrap();
+            }
+            let path = spilling.runs[0].0.path().to_path_buf();
+            let mut bytes = std::fs::read(&path).unwrap();
+            damage(&mut bytes);
+            std::fs::write(&path, bytes).unwrap();
+            let problem = spilling
+                .finish(&NormalizeConfig::default())
+                .unwrap_err()
+                .to_string();
+            assert!(problem.contains(&path.display().to_string()), "{problem}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use arrow_array::builder::{ListBuilder, StringBuilder};
-use arrow_array::{ArrayRef, Float32Array, RecordBatch, StringArray, UInt32Array};
+use arrow_array::{ArrayRef, Float32Array, RecordBatch, UInt32Array};
 use arrow_schema::SchemaRef;
 use newsflow_core::schema::{col, evidence_fields, tag_columns, topic_score_fields};
 use newsflow_core::stage::extend_schema;
@@ -32,18 +32,21 @@ pub(crate) fn tag_batch(
     let title = optional(col::TITLE)?;
     let lede = optional(col::LEDE)?;
     let reject = optional(col::REJECT_REASON)?;
-    let taggings: Vec<Option<Tagging>> = (0..input.num_rows())
-        .map(|row| {
-            let rejected = reject.is_some_and(|r| r.get(row).is_some());
-            let body = body.get(row).filter(|_| !rejected)?;
-            Some(tag(&DocText {
+    // Each row's tagging goes into the column builders at once, so only
+    // one document's hits and evidence are held at a time.
+    let mut columns = Columns::default();
+    for row in 0..input.num_rows() {
+        let rejected = reject.is_some_and(|r| r.get(row).is_some());
+        let tagging = body.get(row).filter(|_| !rejected).map(|body| {
+            tag(&DocText {
                 title: title.and_then(|c| c.get(row)),
                 lede: lede.and_then(|c| c.get(row)),
                 body,
-            }))
-        })
-        .collect();
-    let columns = build_columns(&taggings)?;
+            })
+        });
+        columns.push(tagging.as_ref());
+    }
+    let columns = columns.finish()?;
     let schema = output_schema(&input.schema());
     batch::with_columns(
         stage,
@@ -57,68 +60,78 @@ pub(crate) fn tag_batch(
     )
 }
 
-/// Builds `topics`, `topic_scores` and `topic_evidence` (in that order);
-/// `None` rows become nulls.
-pub(crate) fn build_columns(rows: &[Option<Tagging>]) -> Result<[ArrayRef; 3]> {
-    let nulls: Vec<bool> = rows.iter().map(Option::is_none).collect();
-    let mut topics = ListBuilder::new(StringBuilder::new());
-    let (mut score_lengths, mut score_topics, mut scores, mut hits) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut ev_lengths, mut ev_topics, mut ev_terms, mut ev_starts, mut ev_ends, mut ev_weights) = (
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-    );
-    for row in rows {
+/// Builders of `topics`, `topic_scores` and `topic_evidence`, one row at a
+/// time.
+#[derive(Default)]
+struct Columns {
+    nulls: Vec<bool>,
+    topics: ListBuilder<StringBuilder>,
+    score_lengths: Vec<usize>,
+    score_topics: StringBuilder,
+    scores: Vec<f32>,
+    hits: Vec<u32>,
+    ev_lengths: Vec<usize>,
+    ev_topics: StringBuilder,
+    ev_terms: StringBuilder,
+    ev_starts: Vec<u32>,
+    ev_ends: Vec<u32>,
+    ev_weights: Vec<f32>,
+}
+
+impl Columns {
+    /// Appends one row; `None` becomes nulls.
+    fn push(&mut self, row: Option<&Tagging>) {
+        self.nulls.push(row.is_none());
         let Some(t) = row else {
-            topics.append(false);
-            score_lengths.push(0);
-            ev_lengths.push(0);
-            continue;
+            self.topics.append(false);
+            self.score_lengths.push(0);
+            self.ev_lengths.push(0);
+            return;
         };
         for topic in &t.topics {
-            topics.values().append_value(topic);
+            self.topics.values().append_value(topic);
         }
-        topics.append(true);
-        score_lengths.push(t.scores.len());
+        self.topics.append(true);
+        self.score_lengths.push(t.scores.len());
         for s in &t.scores {
-            score_topics.push(s.topic.as_str());
-            scores.push(s.score);
-            hits.push(s.hits);
+            self.score_topics.append_value(&s.topic);
+            self.scores.push(s.score);
+            self.hits.push(s.hits);
         }
-        ev_lengths.push(t.evidence.len());
+        self.ev_lengths.push(t.evidence.len());
         for e in &t.evidence {
-            ev_topics.push(e.topic.as_str());
-            ev_terms.push(e.term.as_str());
-            ev_starts.push(e.start);
-            ev_ends.push(e.end);
-            ev_weights.push(e.weight);
+            self.ev_topics.append_value(&e.topic);
+            self.ev_terms.append_value(&e.term);
+            self.ev_starts.push(e.start);
+            self.ev_ends.push(e.end);
+            self.ev_weights.push(e.weight);
         }
     }
-    let topic_scores = batch::struct_list_array(
-        topic_score_fields(),
-        &score_lengths,
-        vec![
-            Arc::new(StringArray::from(score_topics)) as ArrayRef,
-            Arc::new(Float32Array::from(scores)),
-            Arc::new(UInt32Array::from(hits)),
-        ],
-        Some(&nulls),
-    )?;
-    let evidence = batch::struct_list_array(
-        evidence_fields(),
-        &ev_lengths,
-        vec![
-            Arc::new(StringArray::from(ev_topics)) as ArrayRef,
-            Arc::new(StringArray::from(ev_terms)),
-            Arc::new(UInt32Array::from(ev_starts)),
-            Arc::new(UInt32Array::from(ev_ends)),
-            Arc::new(Float32Array::from(ev_weights)),
-        ],
-        Some(&nulls),
-    )?;
-    Ok([Arc::new(topics.finish()), topic_scores, evidence])
+
+    /// `topics`, `topic_scores` and `topic_evidence`, in that order.
+    fn finish(mut self) -> Result<[ArrayRef; 3]> {
+        let topic_scores = batch::struct_list_array(
+            topic_score_fields(),
+            &self.score_lengths,
+            vec![
+                Arc::new(self.score_topics.finish()) as ArrayRef,
+                Arc::new(Float32Array::from(self.scores)),
+                Arc::new(UInt32Array::from(self.hits)),
+            ],
+            Some(&self.nulls),
+        )?;
+        let evidence = batch::struct_list_array(
+            evidence_fields(),
+            &self.ev_lengths,
+            vec![
+                Arc::new(self.ev_topics.finish()) as ArrayRef,
+                Arc::new(self.ev_terms.finish()),
+                Arc::new(UInt32Array::from(self.ev_starts)),
+                Arc::new(UInt32Array::from(self.ev_ends)),
+                Arc::new(Float32Array::from(self.ev_weights)),
+            ],
+            Some(&self.nulls),
+        )?;
+        Ok([Arc::new(self.topics.finish()), topic_scores, evidence])
+    }
 }
