@@ -21,7 +21,7 @@ use arrow_schema::{DataType, Fields};
 use newsflow_core::{batch, col, schema};
 use newsflow_export::{ExportConfig, Exporter, Manifest};
 use newsflow_normalize::NormalizeConfig;
-use newsflow_normalize::dedup::Deduper;
+use newsflow_normalize::dedup::{Deduper, SPILL_BUDGET, SpillingDeduper};
 
 use crate::cli::Shard;
 
@@ -167,14 +167,18 @@ pub fn merge(
     }
     let (shards, manifests) = in_shard_order(shards)?;
 
-    // Global duplicate clusters over every shard's bodies.
-    let mut deduper = Deduper::new(normalize);
+    // Global duplicate clusters over every shard's bodies, within the same
+    // memory budget as a run (sorted runs spill into the output directory).
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut deduper = SpillingDeduper::new(normalize, out, SPILL_BUDGET);
     for shard in &shards {
         for b in read_parquet(&shard.join("documents.parquet"))? {
-            deduper.observe(&b)?;
+            let mut part = Deduper::new(normalize);
+            part.observe(&b)?;
+            deduper.add(part)?;
         }
     }
-    let clusters = deduper.finish();
+    let clusters = deduper.finish()?;
 
     let stream = schema::tagged_schema();
     let mentions_schema = schema::mentions_schema();
