@@ -563,6 +563,65 @@ fn to_u32(n: usize) -> u32 {
     u32::try_from(n).expect("fewer than 2^32 trie nodes and words")
 }
 
+/// The word numbers (`TermMatcher::token_words`) of the tokens a walk may
+/// still visit: looked up when a walk first reaches a token, dropped in
+/// blocks once every later walk starts after it, so a long text does not
+/// hold them all.
+#[derive(Debug)]
+struct WordWindow {
+    /// Index of the first token held.
+    base: usize,
+    /// Per token held: where its words start in `words`; one more entry
+    /// marks the end of the last.
+    starts: Vec<u32>,
+    words: Vec<u32>,
+}
+
+impl Default for WordWindow {
+    fn default() -> Self {
+        WordWindow {
+            base: 0,
+            starts: vec![0],
+            words: Vec::new(),
+        }
+    }
+}
+
+impl WordWindow {
+    /// Tokens dropped at a time.
+    const BLOCK: usize = 4096;
+
+    /// Looks up the words of every token up to `j`.
+    fn fill(&mut self, matcher: &TermMatcher, tokens: TokenSlice<'_>, j: usize) {
+        while self.base + self.starts.len() - 1 <= j {
+            let t = self.base + self.starts.len() - 1;
+            matcher.token_words(tokens.key(t), &mut self.words);
+            self.starts.push(to_u32(self.words.len()));
+        }
+    }
+
+    /// The words of token `j`, which [`WordWindow::fill`] looked up.
+    fn get(&self, j: usize) -> &[u32] {
+        let k = j - self.base;
+        &self.words[self.starts[k] as usize..self.starts[k + 1] as usize]
+    }
+
+    /// Drops the tokens before `i` (at most one past the last looked up)
+    /// once they fill a block.
+    fn forget_before(&mut self, i: usize) {
+        let k = i - self.base;
+        if k >= Self::BLOCK {
+            let w = self.starts[k];
+            self.words.drain(..w as usize);
+            self.starts.drain(..k);
+            for s in &mut self.starts {
+                *s -= w;
+            }
+            self.base = i;
+        }
+    }
+}
+
 /// One match: the ids of the patterns that matched and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TermMatch<'m> {
@@ -690,21 +749,14 @@ impl TermMatcher {
         mut f: impl FnMut(TermMatch<'m>),
     ) {
         let tokens = tokens.into();
-        // The word numbers of each token, looked up once.
-        let mut starts: Vec<u32> = Vec::with_capacity(tokens.len() + 1);
-        let mut words = Vec::new();
-        for token in tokens.iter() {
-            starts.push(to_u32(words.len()));
-            self.token_words(tokens.key_of(token), &mut words);
-        }
-        starts.push(to_u32(words.len()));
-        let words_of = |j: usize| &words[starts[j] as usize..starts[j + 1] as usize];
-
+        let mut window = WordWindow::default();
         let mut active = Vec::new();
         let mut next = Vec::new();
         let mut i = 0;
         while i < tokens.len() {
-            if words_of(i).is_empty() {
+            window.forget_before(i);
+            window.fill(self, tokens, i);
+            if window.get(i).is_empty() {
                 i += 1;
                 continue;
             }
@@ -714,8 +766,9 @@ impl TermMatcher {
             let mut j = i;
             while j < tokens.len() && !active.is_empty() {
                 next.clear();
+                window.fill(self, tokens, j);
                 for &node in &active {
-                    self.successors(node, &tokens[j], words_of(j), &mut next);
+                    self.successors(node, &tokens[j], window.get(j), &mut next);
                 }
                 next.sort_unstable();
                 next.dedup();
@@ -866,6 +919,32 @@ mod tests {
         assert!(stems.contains(&"инициатив".to_string()), "{stems:?}");
         for_each_text_stem("технологиями", |s| stems.push(s.to_string()));
         assert!(stems.contains(&"технолог".to_string()), "{stems:?}");
+    }
+
+    #[test]
+    fn matches_across_dropped_blocks() {
+        // Matches, and walks that fail after a few tokens, straddle the
+        // token blocks the matcher drops as it goes.
+        let mut text = String::new();
+        let mut want = Vec::new();
+        for i in 0..3 * WordWindow::BLOCK {
+            if i % 1000 == 999 {
+                want.push(text.len());
+                text.push_str("North Korea ");
+            } else {
+                text.push_str("word ");
+            }
+        }
+        let mut b = TermMatcher::builder();
+        b.add("North Korea", 0).unwrap();
+        b.add("word word South", 1).unwrap();
+        let m = b.build();
+        let found: Vec<usize> = m
+            .find(&tokenize(&text))
+            .iter()
+            .map(|x| x.start_byte)
+            .collect();
+        assert_eq!(found, want);
     }
 
     #[test]
