@@ -23,15 +23,11 @@ use newsflow_core::schema::col;
 use newsflow_normalize::NormalizeConfig;
 use newsflow_normalize::dedup::{Deduper, SPILL_BUDGET, SpillingDeduper};
 
+mod scale_common;
+use scale_common::{mix, peak_rss_mib};
+
 const BATCH: usize = 1_000;
 const WORDS: usize = 40;
-
-fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
 
 /// Body of document `i`: its own words, or a copy of an earlier one's.
 fn body(i: u64) -> String {
@@ -59,17 +55,6 @@ fn batch(start: u64, end: u64) -> RecordBatch {
         .collect();
     let bodies: StringArray = (start..end).map(|i| Some(body(i))).collect();
     RecordBatch::try_new(schema, vec![Arc::new(ids), Arc::new(bodies)]).expect("batch")
-}
-
-fn peak_rss_mib() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        })
-        .map_or("unknown".into(), |kb| format!("{} MiB", kb / 1024))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

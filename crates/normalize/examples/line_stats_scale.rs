@@ -23,15 +23,11 @@ use newsflow_core::schema::col;
 use newsflow_normalize::NormalizeConfig;
 use newsflow_normalize::boilerplate::{LineStats, SPILL_BUDGET, SpillingLineStats};
 
+mod scale_common;
+use scale_common::{mix, peak_rss_mib};
+
 const BATCH: u64 = 1_000;
 const SOURCES: u64 = 20;
-
-fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
 
 fn text(i: u64) -> String {
     let source = i % SOURCES;
@@ -65,17 +61,6 @@ fn batch(start: u64, end: u64) -> RecordBatch {
         vec![Arc::new(ids), Arc::new(paths), Arc::new(texts)],
     )
     .expect("batch")
-}
-
-fn peak_rss_mib() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        })
-        .map_or("unknown".into(), |kb| format!("{} MiB", kb / 1024))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
