@@ -416,4 +416,55 @@ mod tests {
             );
         }
     }
+
+    /// The relative-time rule of `data/noise.toml` spells its word
+    /// boundaries out; it must accept exactly the lines its `\\b` form
+    /// accepts.
+    mod boundaries {
+        use std::sync::LazyLock;
+
+        use proptest::prelude::*;
+        use regex::{Regex, RegexBuilder};
+
+        const WITH_B: &str = r"[^.!?]*\b(?:\d+|an?|one)\s+(?:min(?:ute)?s?|hours?|days?|weeks?)\s+ago\b[^.!?]*|[^.!?]*\b\d+\s+(?:минут[аы]?|час(?:а|ов)?|дн(?:я|ей))\s+назад\b[^.!?]*";
+        const SPELLED: &str = r"(?:[^.!?]*[^\w.!?])?(?:\d+|an?|one)\s+(?:min(?:ute)?s?|hours?|days?|weeks?)\s+ago(?:[^\w.!?][^.!?]*)?|(?:[^.!?]*[^\w.!?])?\d+\s+(?:минут[аы]?|час(?:а|ов)?|дн(?:я|ей))\s+назад(?:[^\w.!?][^.!?]*)?";
+
+        /// Both forms compiled as `RefData` compiles a rule (whole line, case
+        /// folded); once, since the property test runs hundreds of cases.
+        static RULES: LazyLock<(Regex, Regex)> = LazyLock::new(|| {
+            let rule = |p: &str| {
+                RegexBuilder::new(&format!("^(?:{p})$"))
+                    .case_insensitive(true)
+                    .build()
+                    .unwrap()
+            };
+            (rule(SPELLED), rule(WITH_B))
+        });
+
+        #[test]
+        fn the_shipped_rule_is_the_one_checked_here() {
+            let noise = include_str!("../../../data/noise.toml");
+            assert!(noise.contains(&format!("pattern = '''{SPELLED}'''")));
+        }
+
+        proptest! {
+            // Enough cases that each way of differing (a `.` before the
+            // number, a word character after `ago`, ...) comes up often.
+            #![proptest_config(ProptestConfig::with_cases(2048))]
+
+            #[test]
+            fn same_lines_as_with_word_boundaries(
+                before in "[a1_ж9é’ .!?,:—-]{0,3}",
+                number in "[0-9]{1,2}|an?|one|x",
+                unit in "hours?|days|минут|часа|x",
+                ago in "ago|назад|agox",
+                after in "[a1_ж9é’ .!?,:—-]{0,3}",
+                gap in "[ ]{1,2}",
+            ) {
+                let line = format!("{before}{number}{gap}{unit}{gap}{ago}{after}");
+                let (spelled, with_b) = &*RULES;
+                prop_assert_eq!(spelled.is_match(&line), with_b.is_match(&line), "{:?}", line);
+            }
+        }
+    }
 }
