@@ -11,7 +11,8 @@
 //! 1. the source is read once to count line fingerprints per source
 //!    (boilerplate learning);
 //! 2. it is read again through the stages up to `normalize`, into a spill
-//!    file, while duplicate signatures are collected;
+//!    file (without the raw text, unless a later stage reads it), while
+//!    duplicate signatures are collected;
 //! 3. the spill is read back, duplicate clusters are applied, and the rest
 //!    of the stages run into the sink.
 
@@ -327,6 +328,11 @@ impl Runner {
             .tempfile_in(spill_dir)
             .with_context(|| format!("cannot create a spill file in {}", spill_dir.display()))?;
         let mut deduper = SpillingDeduper::new(&self.normalize, spill_dir, SPILL_BUDGET);
+        // The raw text is the largest column and, past normalization, only
+        // a stage that asks for it reads it: leave it out of the spill.
+        let keep_raw_text = self.stages[at + 1..]
+            .iter()
+            .any(|s| s.as_stage().reads_raw_text());
         {
             let file = std::io::BufWriter::new(spill.as_file().try_clone()?);
             let mut writer = newsflow_core::ipc::IpcWriter::new("spill", file, &spill_schema)?;
@@ -341,6 +347,11 @@ impl Runner {
                 };
                 let mut signed = Deduper::new(&self.normalize);
                 self.timed("dedup_sign", || Ok(signed.observe(&out)?))?;
+                let out = if keep_raw_text {
+                    out
+                } else {
+                    without_raw_text(out)?
+                };
                 Ok((out, signed))
             };
             self.pump_with(source()?, &chain, &mut |(b, signed)| {
@@ -544,6 +555,96 @@ impl Runner {
     }
 }
 
+/// `batch` with its raw `text` column (when it has one) replaced by nulls.
+fn without_raw_text(batch: RecordBatch) -> Result<RecordBatch> {
+    let schema = batch.schema();
+    let Ok(at) = schema.index_of(newsflow_core::col::TEXT) else {
+        return Ok(batch);
+    };
+    let mut columns = batch.columns().to_vec();
+    columns[at] = arrow_array::new_null_array(schema.field(at).data_type(), batch.num_rows());
+    Ok(RecordBatch::try_new(schema, columns)?)
+}
+
 fn apply(clusters: &Clusters, batch: RecordBatch) -> Result<RecordBatch> {
     Ok(clusters.apply(batch)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use arrow_array::Array;
+    use newsflow_core::col;
+
+    use super::*;
+    use crate::config::LoadedConfig;
+    use crate::registry;
+
+    /// A stage after normalization that counts the rows reaching it with
+    /// their raw text.
+    struct Probe {
+        reads: bool,
+        with_text: Arc<AtomicUsize>,
+    }
+
+    impl Stage for Probe {
+        fn name(&self) -> &str {
+            "probe"
+        }
+
+        fn output_schema(&self, input: &SchemaRef) -> newsflow_core::Result<SchemaRef> {
+            Ok(input.clone())
+        }
+
+        fn process(&self, batch: RecordBatch) -> newsflow_core::Result<RecordBatch> {
+            let text = batch.column_by_name(col::TEXT).expect("a text column");
+            self.with_text
+                .fetch_add(text.len() - text.null_count(), Ordering::Relaxed);
+            Ok(batch)
+        }
+
+        fn reads_raw_text(&self) -> bool {
+            self.reads
+        }
+    }
+
+    /// Runs normalize and a probe over the seeds: the rows that reached the
+    /// probe with raw text, and the rows delivered.
+    fn raw_text_rows(probe_reads: bool) -> (usize, u64) {
+        let cfg = LoadedConfig::load(None).unwrap();
+        let mut stages = registry::build_all(&cfg, &["normalize".to_string()]).unwrap();
+        let with_text = Arc::new(AtomicUsize::new(0));
+        stages.push(Built::Stage(Box::new(Probe {
+            reads: probe_reads,
+            with_text: with_text.clone(),
+        })));
+        let ingest = newsflow_ingest::Ingest::new(cfg.config.ingest.clone()).unwrap();
+        let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds");
+        let files = ingest.plan(&[seeds]).unwrap();
+        let source = || -> Result<BatchIter<'_>> {
+            let batches = ingest.batches(files.clone());
+            Ok(Box::new(
+                batches.map(|r| r.map_err(newsflow_core::Error::from)),
+            ))
+        };
+        let spill_dir = tempfile::tempdir().unwrap();
+        let runner = Runner::new(1, stages, cfg.config.normalize.clone()).unwrap();
+        let input = newsflow_core::schema::ingest_schema();
+        let stats = runner
+            .execute(&source, &source, &input, spill_dir.path(), &mut |_| Ok(()))
+            .unwrap();
+        (with_text.load(Ordering::Relaxed), stats.rows)
+    }
+
+    #[test]
+    fn raw_text_is_spilled_only_for_a_later_stage_that_reads_it() {
+        let (with_text, rows) = raw_text_rows(true);
+        assert!(rows >= 5, "{rows} rows");
+        assert_eq!(with_text as u64, rows);
+        let (with_text, rows) = raw_text_rows(false);
+        assert!(rows >= 5, "{rows} rows");
+        assert_eq!(with_text, 0);
+    }
 }

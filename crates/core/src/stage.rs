@@ -32,6 +32,16 @@ pub trait Stage: Send + Sync {
 
     /// Processes one batch.
     fn process(&self, batch: RecordBatch) -> Result<RecordBatch>;
+
+    /// Whether this stage reads the raw `text` column (the decoded input).
+    ///
+    /// Between the normalization pass and the stages after it the runner
+    /// keeps the batches on disk; it keeps their raw text only when a later
+    /// stage reads it, and otherwise hands those stages `text` as nulls. The
+    /// default is `true`: a stage written elsewhere may read any column.
+    fn reads_raw_text(&self) -> bool {
+        true
+    }
 }
 
 /// Returns `input` with `columns` appended, replacing any same-named field

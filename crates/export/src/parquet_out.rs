@@ -6,7 +6,7 @@
 //! [`ParquetSink`] therefore re-chunks: it buffers rows and hands the writer
 //! slices of exactly [`WRITE_ROWS`] rows (the last one shorter), counted
 //! from the first row of the file, so a file's bytes depend only on its rows
-//! and the config. Only those few rows are buffered here; the writer keeps
+//! and the config. Only those few rows are buffered here, as copies; the writer keeps
 //! the encoded, compressed pages of the row group in progress, which closes
 //! at `row_group_size` rows or about [`ROW_GROUP_BYTES`], whichever comes
 //! first.
@@ -81,6 +81,20 @@ pub(crate) fn documents_properties(config: &ExportConfig) -> Result<WriterProper
     Ok(Arc::new(builder.build()))
 }
 
+/// A copy of `rows` that owns its buffers. The batches the sink gets share
+/// their buffers with every other column of the runner's batch (a batch
+/// read back from the spill is one allocation), so a few rows kept waiting
+/// for the next write would otherwise keep whole batches alive.
+fn owned(rows: &RecordBatch) -> std::result::Result<RecordBatch, arrow_schema::ArrowError> {
+    let indices = arrow_array::UInt32Array::from_iter_values(0..rows.num_rows() as u32);
+    let columns = rows
+        .columns()
+        .iter()
+        .map(|c| arrow_select::take::take(c.as_ref(), &indices, None))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    RecordBatch::try_new(rows.schema(), columns)
+}
+
 /// A Parquet file being written under its temporary name.
 #[derive(Debug)]
 pub(crate) struct ParquetSink {
@@ -132,10 +146,22 @@ impl ParquetSink {
         }
         self.rows += n as u64;
         self.pending_rows += n;
-        self.pending.push(batch);
         if self.pending_rows >= WRITE_ROWS {
+            self.pending.push(batch);
             self.drain(false)?;
+        } else {
+            self.keep(&batch)?;
         }
+        Ok(())
+    }
+
+    /// Buffers `rows` until the next write, as a copy (see [`owned`]).
+    fn keep(&mut self, rows: &RecordBatch) -> Result<()> {
+        let kept = owned(rows).map_err(|source| ExportError::Arrow {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.pending.push(kept);
         Ok(())
     }
 
@@ -168,7 +194,7 @@ impl ParquetSink {
             if all {
                 self.write_rows(&tail)?;
             } else {
-                self.pending.push(tail);
+                self.keep(&tail)?;
             }
         }
         self.pending_rows = if all { 0 } else { rest };
@@ -201,5 +227,34 @@ impl ParquetSink {
             .map_err(|e| ExportError::io(&path, e.into_error()))?;
         file.sync_all().map_err(|e| ExportError::io(&path, e))?;
         Ok(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{Array, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+
+    use super::*;
+
+    #[test]
+    fn kept_rows_do_not_hold_the_whole_batch() {
+        let text = "x".repeat(1000);
+        let values = StringArray::from_iter_values((0..1000).map(|i| format!("{i}{text}")));
+        let schema = Arc::new(Schema::new(vec![Field::new("body", DataType::Utf8, false)]));
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(values)]).unwrap();
+        let rows = batch.slice(10, 3);
+        // A slice reports (and holds) the memory of the whole batch.
+        assert!(rows.get_array_memory_size() > 1_000_000);
+        let kept = owned(&rows).unwrap();
+        assert_eq!(kept, rows);
+        assert!(
+            kept.get_array_memory_size() < 10_000,
+            "{} bytes",
+            kept.get_array_memory_size()
+        );
+        assert_eq!(kept.column(0).len(), 3);
     }
 }

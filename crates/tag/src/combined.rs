@@ -231,4 +231,9 @@ impl Stage for CombinedTagger {
     fn process(&self, batch: RecordBatch) -> newsflow_core::Result<RecordBatch> {
         columns::tag_batch(self.name(), &batch, |doc| self.tag(doc))
     }
+
+    /// Tags title, lede and body; never the raw text.
+    fn reads_raw_text(&self) -> bool {
+        false
+    }
 }

@@ -577,6 +577,11 @@ impl Stage for KeywordTagger {
     fn process(&self, batch: RecordBatch) -> newsflow_core::Result<RecordBatch> {
         columns::tag_batch(self.name(), &batch, |doc| self.tag(doc))
     }
+
+    /// Tags title, lede and body; never the raw text.
+    fn reads_raw_text(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]
