@@ -110,7 +110,12 @@ impl NormalizeConfig {
                 },
             });
         }
-        let data = RefData::load(self.data_dir.as_deref())?;
+        // Compiling the regexes is most of the start-up: the dateline
+        // patterns on one thread, the reference data and the rest on another.
+        let (datelines, data) = rayon::join(DatelineParser::new, || {
+            RefData::load(self.data_dir.as_deref())
+        });
+        let data = data?;
         let language = LanguageDetector::new(
             &self.languages,
             self.language_sample_chars,
@@ -128,7 +133,7 @@ impl NormalizeConfig {
         Ok(Normalizer {
             data,
             dates: DateGrammar::new(),
-            datelines: DatelineParser::new(),
+            datelines,
             noise_filter: NoiseFilter::new(),
             title_suffix,
             language,
