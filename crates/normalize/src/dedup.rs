@@ -139,6 +139,99 @@ fn splitmix64(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
+/// MinHash minima of a body into `minima`, each with its top bit flipped
+/// (`words` and `word` are scratch space); false when the body has no
+/// words.
+///
+/// The words are the runs of alphanumeric characters, each lower-cased
+/// char by char, and every shingle of [`SHINGLE_WORDS`] word hashes updates
+/// the minima of the values `h + i·h2`. Flipping the top bit of each value
+/// turns the unsigned order into the signed one, which the compiler can
+/// compare four lanes at a time with the SSE2 baseline (it has no unsigned
+/// 32-bit compare); the caller keeps only the low 16 bits, which the flip
+/// leaves alone.
+fn signature(body: &str, words: &mut Vec<u64>, word: &mut Vec<u8>, minima: &mut [i32]) -> bool {
+    words.clear();
+    for_each_word(body, word, |w| words.push(xxh3_64(w)));
+    if words.is_empty() {
+        return false;
+    }
+    minima.fill(i32::MAX);
+    let width = SHINGLE_WORDS.min(words.len());
+    let mut bytes = [0u8; 8 * SHINGLE_WORDS];
+    for shingle in words.windows(width) {
+        for (slot, h) in bytes.chunks_exact_mut(8).zip(shingle) {
+            slot.copy_from_slice(&h.to_le_bytes());
+        }
+        let h = xxh3_64_with_seed(&bytes[..8 * width], SHINGLE_SEED);
+        let h2 = splitmix64(h) | 1;
+        // Adding 2^63 flips the top bit, and keeps doing so as `h2` is
+        // added (mod 2^64), so the top 32 bits of `v` are those of
+        // `h + i·h2` with the top bit flipped.
+        let mut v = h ^ (1 << 63);
+        for min in minima.iter_mut() {
+            *min = (*min).min((v >> 32) as u32 as i32);
+            v = v.wrapping_add(h2);
+        }
+    }
+    true
+}
+
+/// Calls `f` with the lower-cased UTF-8 bytes of each word of `body`, the
+/// words being the runs of characters for which `char::is_alphanumeric`
+/// holds, each character lower-cased by `char::to_lowercase`.
+///
+/// Most words are ASCII and already lower case: they are handed over as a
+/// slice of the body, without a copy. A word with an upper-case ASCII
+/// letter or a non-ASCII character is lower-cased into `word`. Only
+/// non-ASCII characters are decoded: for an ASCII byte the alphanumeric
+/// test and the lower case are the ASCII ones.
+fn for_each_word(body: &str, word: &mut Vec<u8>, mut f: impl FnMut(&[u8])) {
+    let bytes = body.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        while i < bytes.len() && (bytes[i].is_ascii_lowercase() || bytes[i].is_ascii_digit()) {
+            i += 1;
+        }
+        if i == bytes.len() || (bytes[i].is_ascii() && !bytes[i].is_ascii_alphanumeric()) {
+            // The word ends at an ASCII separator (or the end), skipped.
+            if i > start {
+                f(&bytes[start..i]);
+            }
+            i += 1;
+            continue;
+        }
+        // An upper-case letter or a non-ASCII character: the word goes
+        // through `word`, up to the separator, which is skipped.
+        word.clear();
+        word.extend_from_slice(&bytes[start..i]);
+        while let Some(&b) = bytes.get(i) {
+            if b.is_ascii() {
+                i += 1;
+                if !b.is_ascii_alphanumeric() {
+                    break;
+                }
+                word.push(b.to_ascii_lowercase());
+            } else {
+                // Everything before `i` was ASCII or whole characters, so
+                // `i` is on a character boundary.
+                let c = body[i..].chars().next().expect("i < body.len()");
+                i += c.len_utf8();
+                if !c.is_alphanumeric() {
+                    break;
+                }
+                for lower in c.to_lowercase() {
+                    word.extend_from_slice(lower.encode_utf8(&mut [0; 4]).as_bytes());
+                }
+            }
+        }
+        if !word.is_empty() {
+            f(word);
+        }
+    }
+}
+
 impl Deduper {
     /// A deduper with the configured threshold and signature shape (both
     /// validated by [`NormalizeConfig::build`]; out-of-range values are
@@ -175,13 +268,16 @@ impl Deduper {
     pub fn observe(&mut self, batch: &RecordBatch) -> Result<()> {
         let ids = str_column("dedup", batch, col::DOC_ID)?;
         let bodies = str_column("dedup", batch, col::BODY)?;
-        let mut minima = vec![u32::MAX; self.permutations];
+        let mut minima = vec![0; self.permutations];
         let mut words: Vec<u64> = Vec::new();
+        let mut word = Vec::new();
         for row in 0..batch.num_rows() {
             let (Some(id), Some(body)) = (ids.get(row), bodies.get(row)) else {
                 continue;
             };
-            if self.signature(body, &mut words, &mut minima) {
+            if signature(body, &mut words, &mut word, &mut minima) {
+                // Flipping the top bit (see `signature`) leaves the low 16
+                // bits alone, so they are kept as they are.
                 self.push(
                     id,
                     xxh3_64(body.as_bytes()),
@@ -206,40 +302,6 @@ impl Deduper {
 
     fn signature_of(&self, i: usize) -> &[u16] {
         &self.signatures[i * self.permutations..(i + 1) * self.permutations]
-    }
-
-    /// MinHash minima of a body into `minima` (`words` is scratch space);
-    /// false when the body has no words.
-    fn signature(&self, body: &str, words: &mut Vec<u64>, minima: &mut [u32]) -> bool {
-        let mut word = String::new();
-        words.clear();
-        for w in body
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-        {
-            word.clear();
-            word.extend(w.chars().flat_map(char::to_lowercase));
-            words.push(xxh3_64(word.as_bytes()));
-        }
-        if words.is_empty() {
-            return false;
-        }
-        minima.fill(u32::MAX);
-        let width = SHINGLE_WORDS.min(words.len());
-        let mut bytes = [0u8; 8 * SHINGLE_WORDS];
-        for shingle in words.windows(width) {
-            for (slot, h) in bytes.chunks_exact_mut(8).zip(shingle) {
-                slot.copy_from_slice(&h.to_le_bytes());
-            }
-            let h = xxh3_64_with_seed(&bytes[..8 * width], SHINGLE_SEED);
-            let h2 = splitmix64(h) | 1;
-            let mut v = h;
-            for min in minima.iter_mut() {
-                *min = (*min).min((v >> 32) as u32);
-                v = v.wrapping_add(h2);
-            }
-        }
-        true
     }
 
     /// Number of documents signed.
@@ -1207,6 +1269,95 @@ mod tests {
             ],
         )
         .unwrap()
+    }
+
+    /// The signature as it was first written (a `String` per word, the
+    /// minima unsigned), which the faster one must reproduce exactly.
+    fn reference_signature(body: &str, words: &mut Vec<u64>, minima: &mut [u32]) -> bool {
+        let mut word = String::new();
+        words.clear();
+        for w in body
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            word.clear();
+            word.extend(w.chars().flat_map(char::to_lowercase));
+            words.push(xxh3_64(word.as_bytes()));
+        }
+        if words.is_empty() {
+            return false;
+        }
+        minima.fill(u32::MAX);
+        let width = SHINGLE_WORDS.min(words.len());
+        let mut bytes = [0u8; 8 * SHINGLE_WORDS];
+        for shingle in words.windows(width) {
+            for (slot, h) in bytes.chunks_exact_mut(8).zip(shingle) {
+                slot.copy_from_slice(&h.to_le_bytes());
+            }
+            let h = xxh3_64_with_seed(&bytes[..8 * width], SHINGLE_SEED);
+            let h2 = splitmix64(h) | 1;
+            let mut v = h;
+            for min in minima.iter_mut() {
+                *min = (*min).min((v >> 32) as u32);
+                v = v.wrapping_add(h2);
+            }
+        }
+        true
+    }
+
+    /// Checks the words and the minima of `body` against the reference,
+    /// at the default number of permutations and at one that is not a
+    /// multiple of the vector width.
+    fn assert_signature_matches(body: &str) {
+        let mut word = Vec::new();
+        let mut got = Vec::new();
+        for_each_word(body, &mut word, |w| {
+            got.push(String::from_utf8(w.to_vec()).expect("words are UTF-8"))
+        });
+        let want: Vec<String> = body
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| w.chars().flat_map(char::to_lowercase).collect())
+            .collect();
+        assert_eq!(got, want, "{body:?}");
+        for permutations in [128, 13] {
+            let mut words = Vec::new();
+            let mut flipped = vec![0; permutations];
+            let mut want = vec![0; permutations];
+            let signed = signature(body, &mut words, &mut word, &mut flipped);
+            assert_eq!(
+                signed,
+                reference_signature(body, &mut words, &mut want),
+                "{body:?}"
+            );
+            if signed {
+                let got: Vec<u32> = flipped.iter().map(|&m| (m as u32) ^ (1 << 31)).collect();
+                assert_eq!(got, want, "{body:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn signature_matches_the_reference_on_tricky_text() {
+        for body in [
+            "",
+            " ,;- ",
+            "word",
+            "Hello, World! don't stop-gap 42nd",
+            "İstanbul İİ ẞTRASSE Straße ΣΟΦΟΣ σοφός ǅemal Ⅻ ⅻ",
+            "٣٤٥ ०१२ 東京都 タワー 🙂🙂 e\u{301}te cafe\u{301} ﬁne",
+            "\u{a0}Москва — ЁЛКА «Ура»…\u{2028}x\u{feff}y",
+            "ABC\u{300}DEF gHI\u{10FFFF}jk",
+        ] {
+            assert_signature_matches(body);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn signature_matches_the_reference(body in "\\PC*|[ \n\t.,;:!?'\"()\\-a-zA-Z0-9\u{a0}\u{ad}À-ÿ\u{300}-\u{36f}ΣσςА-яЁёİıẞß\u{2160}-\u{217f}٠-٩०-९一-龥ぁ-ん😀-🙏—«»“”…\u{2028}\u{feff}]{0,80}") {
+            assert_signature_matches(&body);
+        }
     }
 
     fn story(seed: usize, words: usize) -> String {
