@@ -140,30 +140,29 @@ fn splitmix64(mut x: u64) -> u64 {
 }
 
 /// MinHash minima of a body into `minima`, each with its top bit flipped
-/// (`words` and `word` are scratch space); false when the body has no
+/// (`hashes` and `word` are scratch space); false when the body has no
 /// words.
 ///
 /// The words are the runs of alphanumeric characters, each lower-cased
-/// char by char, and every shingle of [`SHINGLE_WORDS`] word hashes updates
-/// the minima of the values `h + i·h2`. Flipping the top bit of each value
-/// turns the unsigned order into the signed one, which the compiler can
-/// compare four lanes at a time with the SSE2 baseline (it has no unsigned
-/// 32-bit compare); the caller keeps only the low 16 bits, which the flip
-/// leaves alone.
-fn signature(body: &str, words: &mut Vec<u64>, word: &mut Vec<u8>, minima: &mut [i32]) -> bool {
-    words.clear();
-    for_each_word(body, word, |w| words.push(xxh3_64(w)));
-    if words.is_empty() {
+/// char by char; their hashes are kept as little-endian bytes, so that a
+/// shingle of [`SHINGLE_WORDS`] of them is hashed in place. Each shingle
+/// updates the minima of the values `h + i·h2`. Flipping the top bit of
+/// each value turns the unsigned order into the signed one, which the
+/// compiler can compare four lanes at a time with the SSE2 baseline (it has
+/// no unsigned 32-bit compare); the caller keeps only the low 16 bits,
+/// which the flip leaves alone.
+fn signature(body: &str, hashes: &mut Vec<u8>, word: &mut Vec<u8>, minima: &mut [i32]) -> bool {
+    hashes.clear();
+    for_each_word(body, word, |w| {
+        hashes.extend_from_slice(&xxh3_64(w).to_le_bytes());
+    });
+    if hashes.is_empty() {
         return false;
     }
     minima.fill(i32::MAX);
-    let width = SHINGLE_WORDS.min(words.len());
-    let mut bytes = [0u8; 8 * SHINGLE_WORDS];
-    for shingle in words.windows(width) {
-        for (slot, h) in bytes.chunks_exact_mut(8).zip(shingle) {
-            slot.copy_from_slice(&h.to_le_bytes());
-        }
-        let h = xxh3_64_with_seed(&bytes[..8 * width], SHINGLE_SEED);
+    let width = 8 * SHINGLE_WORDS.min(hashes.len() / 8);
+    for start in (0..=hashes.len() - width).step_by(8) {
+        let h = xxh3_64_with_seed(&hashes[start..start + width], SHINGLE_SEED);
         let h2 = splitmix64(h) | 1;
         // Adding 2^63 flips the top bit, and keeps doing so as `h2` is
         // added (mod 2^64), so the top 32 bits of `v` are those of
@@ -177,6 +176,37 @@ fn signature(body: &str, words: &mut Vec<u64>, word: &mut Vec<u8>, minima: &mut 
     true
 }
 
+/// What a byte is to the word scan.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ByteKind {
+    /// An ASCII lower-case letter or digit: part of a word, its own lower
+    /// case.
+    Lower,
+    /// An ASCII upper-case letter.
+    Upper,
+    /// Any other ASCII byte: a separator.
+    Separator,
+    /// A byte of a non-ASCII character.
+    NonAscii,
+}
+
+/// The kind of each byte, one load instead of a chain of range tests.
+static BYTE_KINDS: [ByteKind; 256] = {
+    let mut kinds = [ByteKind::NonAscii; 256];
+    let mut b: u8 = 0;
+    while b < 128 {
+        kinds[b as usize] = if b.is_ascii_lowercase() || b.is_ascii_digit() {
+            ByteKind::Lower
+        } else if b.is_ascii_uppercase() {
+            ByteKind::Upper
+        } else {
+            ByteKind::Separator
+        };
+        b += 1;
+    }
+    kinds
+};
+
 /// Calls `f` with the lower-cased UTF-8 bytes of each word of `body`, the
 /// words being the runs of characters for which `char::is_alphanumeric`
 /// holds, each character lower-cased by `char::to_lowercase`.
@@ -186,6 +216,10 @@ fn signature(body: &str, words: &mut Vec<u64>, word: &mut Vec<u8>, minima: &mut 
 /// the body, without a copy. Other words are lower-cased into `word`. Only
 /// non-ASCII characters are decoded: for an ASCII byte the alphanumeric
 /// test and the lower case are the ASCII ones.
+///
+/// Kept out of line: inlined into the shingle loop of [`signature`], its
+/// loop variables would be spilled to the stack.
+#[inline(never)]
 fn for_each_word(body: &str, word: &mut Vec<u8>, mut f: impl FnMut(&[u8])) {
     let bytes = body.as_bytes();
     let mut i = 0;
@@ -198,12 +232,21 @@ fn for_each_word(body: &str, word: &mut Vec<u8>, mut f: impl FnMut(&[u8])) {
         let mut run = start;
         word.clear();
         while let Some(&b) = bytes.get(i) {
-            if b.is_ascii_lowercase() || b.is_ascii_digit() {
+            let kind = BYTE_KINDS[usize::from(b)];
+            if kind == ByteKind::Lower {
+                // The common case: the whole run of such bytes in a tight
+                // loop.
                 i += 1;
-            } else if b.is_ascii_uppercase() {
+                while bytes
+                    .get(i)
+                    .is_some_and(|&b| BYTE_KINDS[usize::from(b)] == ByteKind::Lower)
+                {
+                    i += 1;
+                }
+            } else if kind == ByteKind::Upper {
                 copy = true;
                 i += 1;
-            } else if b.is_ascii() {
+            } else if kind == ByteKind::Separator {
                 end = i;
                 i += 1;
                 break;
@@ -280,13 +323,13 @@ impl Deduper {
         let ids = str_column("dedup", batch, col::DOC_ID)?;
         let bodies = str_column("dedup", batch, col::BODY)?;
         let mut minima = vec![0; self.permutations];
-        let mut words: Vec<u64> = Vec::new();
+        let mut hashes = Vec::new();
         let mut word = Vec::new();
         for row in 0..batch.num_rows() {
             let (Some(id), Some(body)) = (ids.get(row), bodies.get(row)) else {
                 continue;
             };
-            if signature(body, &mut words, &mut word, &mut minima) {
+            if signature(body, &mut hashes, &mut word, &mut minima) {
                 // Flipping the top bit (see `signature`) leaves the low 16
                 // bits alone, so they are kept as they are.
                 self.push(
@@ -1332,13 +1375,12 @@ mod tests {
             .collect();
         assert_eq!(got, want, "{body:?}");
         for permutations in [128, 13] {
-            let mut words = Vec::new();
             let mut flipped = vec![0; permutations];
             let mut want = vec![0; permutations];
-            let signed = signature(body, &mut words, &mut word, &mut flipped);
+            let signed = signature(body, &mut Vec::new(), &mut word, &mut flipped);
             assert_eq!(
                 signed,
-                reference_signature(body, &mut words, &mut want),
+                reference_signature(body, &mut Vec::new(), &mut want),
                 "{body:?}"
             );
             if signed {
