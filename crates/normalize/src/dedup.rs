@@ -139,6 +139,166 @@ fn splitmix64(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
+/// MinHash minima of a body into `minima`, each with its top bit flipped
+/// (`hashes` and `word` are scratch space); false when the body has no
+/// words.
+///
+/// The words are the runs of alphanumeric characters, each lower-cased
+/// char by char; their hashes are kept as little-endian bytes, so that a
+/// shingle of [`SHINGLE_WORDS`] of them is hashed in place. Each shingle
+/// updates the minima of the values `h + i·h2`. Flipping the top bit of
+/// each value turns the unsigned order into the signed one, which the
+/// compiler can compare four lanes at a time with the SSE2 baseline (it has
+/// no unsigned 32-bit compare); the caller keeps only the low 16 bits,
+/// which the flip leaves alone.
+fn signature(body: &str, hashes: &mut Vec<u8>, word: &mut Vec<u8>, minima: &mut [i32]) -> bool {
+    hashes.clear();
+    for_each_word(body, word, |w| {
+        hashes.extend_from_slice(&xxh3_64(w).to_le_bytes());
+    });
+    if hashes.is_empty() {
+        return false;
+    }
+    minima.fill(i32::MAX);
+    let width = 8 * SHINGLE_WORDS.min(hashes.len() / 8);
+    let mut shingles = (0..=hashes.len() - width).step_by(8).map(|start| {
+        let h = xxh3_64_with_seed(&hashes[start..start + width], SHINGLE_SEED);
+        // Adding 2^63 flips the top bit, and keeps doing so as `h2` is
+        // added (mod 2^64), so the top 32 bits of `h ^ 2^63 + i·h2` are
+        // those of `h + i·h2` with the top bit flipped.
+        (h ^ (1 << 63), splitmix64(h) | 1)
+    });
+    // Two shingles at a time: the minima are then loaded and stored once
+    // for both (about 12 % fewer instructions than one at a time).
+    while let Some((mut v, h2)) = shingles.next() {
+        if let Some((mut w, g2)) = shingles.next() {
+            for min in minima.iter_mut() {
+                *min = (*min)
+                    .min((v >> 32) as u32 as i32)
+                    .min((w >> 32) as u32 as i32);
+                v = v.wrapping_add(h2);
+                w = w.wrapping_add(g2);
+            }
+        } else {
+            for min in minima.iter_mut() {
+                *min = (*min).min((v >> 32) as u32 as i32);
+                v = v.wrapping_add(h2);
+            }
+        }
+    }
+    true
+}
+
+/// What a byte is to the word scan.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ByteKind {
+    /// An ASCII lower-case letter or digit: part of a word, its own lower
+    /// case.
+    Lower,
+    /// An ASCII upper-case letter.
+    Upper,
+    /// Any other ASCII byte: a separator.
+    Separator,
+    /// A byte of a non-ASCII character.
+    NonAscii,
+}
+
+/// The kind of each byte, one load instead of a chain of range tests.
+static BYTE_KINDS: [ByteKind; 256] = {
+    let mut kinds = [ByteKind::NonAscii; 256];
+    let mut b: u8 = 0;
+    while b < 128 {
+        kinds[b as usize] = if b.is_ascii_lowercase() || b.is_ascii_digit() {
+            ByteKind::Lower
+        } else if b.is_ascii_uppercase() {
+            ByteKind::Upper
+        } else {
+            ByteKind::Separator
+        };
+        b += 1;
+    }
+    kinds
+};
+
+/// Calls `f` with the lower-cased UTF-8 bytes of each word of `body`, the
+/// words being the runs of characters for which `char::is_alphanumeric`
+/// holds, each character lower-cased by `char::to_lowercase`.
+///
+/// Most words are their own lower case (ASCII lower-case letters and
+/// digits, lower-case Russian letters): they are handed over as a slice of
+/// the body, without a copy. Other words are lower-cased into `word`. Only
+/// non-ASCII characters are decoded: for an ASCII byte the alphanumeric
+/// test and the lower case are the ASCII ones.
+///
+/// Kept out of line: inlined into the shingle loop of [`signature`], its
+/// loop variables would be spilled to the stack.
+#[inline(never)]
+fn for_each_word(body: &str, word: &mut Vec<u8>, mut f: impl FnMut(&[u8])) {
+    let bytes = body.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        let mut end = bytes.len();
+        // Whether the word goes through `word`, where `bytes[run..i]` is
+        // still to be copied (it needs at most ASCII lower-casing).
+        let mut copy = false;
+        let mut run = start;
+        word.clear();
+        while let Some(&b) = bytes.get(i) {
+            let kind = BYTE_KINDS[usize::from(b)];
+            if kind == ByteKind::Lower {
+                // The common case: the whole run of such bytes in a tight
+                // loop.
+                i += 1;
+                while bytes
+                    .get(i)
+                    .is_some_and(|&b| BYTE_KINDS[usize::from(b)] == ByteKind::Lower)
+                {
+                    i += 1;
+                }
+            } else if kind == ByteKind::Upper {
+                copy = true;
+                i += 1;
+            } else if kind == ByteKind::Separator {
+                end = i;
+                i += 1;
+                break;
+            } else {
+                // Before `i` there are ASCII bytes and whole characters
+                // only, so `i` is on a character boundary.
+                let c = body[i..].chars().next().expect("i < body.len()");
+                let next = i + c.len_utf8();
+                if ('а'..='я').contains(&c) {
+                    // Lower-case Russian letters, most of the non-ASCII
+                    // text: alphanumeric and their own lower case, which
+                    // spares the Unicode table look-ups.
+                } else if ('А'..='Я').contains(&c) || c.is_alphanumeric() {
+                    word.extend_from_slice(&bytes[run..i]);
+                    for lower in c.to_lowercase() {
+                        word.extend_from_slice(lower.encode_utf8(&mut [0; 4]).as_bytes());
+                    }
+                    copy = true;
+                    run = next;
+                } else {
+                    end = i;
+                    i = next;
+                    break;
+                }
+                i = next;
+            }
+        }
+        if copy {
+            word.extend_from_slice(&bytes[run..end]);
+            // No character has an upper-case ASCII letter in its lower
+            // case, so this changes only the ASCII letters of the body.
+            word.make_ascii_lowercase();
+            f(word);
+        } else if end > start {
+            f(&bytes[start..end]);
+        }
+    }
+}
+
 impl Deduper {
     /// A deduper with the configured threshold and signature shape (both
     /// validated by [`NormalizeConfig::build`]; out-of-range values are
@@ -175,13 +335,16 @@ impl Deduper {
     pub fn observe(&mut self, batch: &RecordBatch) -> Result<()> {
         let ids = str_column("dedup", batch, col::DOC_ID)?;
         let bodies = str_column("dedup", batch, col::BODY)?;
-        let mut minima = vec![u32::MAX; self.permutations];
-        let mut words: Vec<u64> = Vec::new();
+        let mut minima = vec![0; self.permutations];
+        let mut hashes = Vec::new();
+        let mut word = Vec::new();
         for row in 0..batch.num_rows() {
             let (Some(id), Some(body)) = (ids.get(row), bodies.get(row)) else {
                 continue;
             };
-            if self.signature(body, &mut words, &mut minima) {
+            if signature(body, &mut hashes, &mut word, &mut minima) {
+                // Flipping the top bit (see `signature`) leaves the low 16
+                // bits alone, so they are kept as they are.
                 self.push(
                     id,
                     xxh3_64(body.as_bytes()),
@@ -206,40 +369,6 @@ impl Deduper {
 
     fn signature_of(&self, i: usize) -> &[u16] {
         &self.signatures[i * self.permutations..(i + 1) * self.permutations]
-    }
-
-    /// MinHash minima of a body into `minima` (`words` is scratch space);
-    /// false when the body has no words.
-    fn signature(&self, body: &str, words: &mut Vec<u64>, minima: &mut [u32]) -> bool {
-        let mut word = String::new();
-        words.clear();
-        for w in body
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-        {
-            word.clear();
-            word.extend(w.chars().flat_map(char::to_lowercase));
-            words.push(xxh3_64(word.as_bytes()));
-        }
-        if words.is_empty() {
-            return false;
-        }
-        minima.fill(u32::MAX);
-        let width = SHINGLE_WORDS.min(words.len());
-        let mut bytes = [0u8; 8 * SHINGLE_WORDS];
-        for shingle in words.windows(width) {
-            for (slot, h) in bytes.chunks_exact_mut(8).zip(shingle) {
-                slot.copy_from_slice(&h.to_le_bytes());
-            }
-            let h = xxh3_64_with_seed(&bytes[..8 * width], SHINGLE_SEED);
-            let h2 = splitmix64(h) | 1;
-            let mut v = h;
-            for min in minima.iter_mut() {
-                *min = (*min).min((v >> 32) as u32);
-                v = v.wrapping_add(h2);
-            }
-        }
-        true
     }
 
     /// Number of documents signed.
@@ -1207,6 +1336,95 @@ mod tests {
             ],
         )
         .unwrap()
+    }
+
+    /// The signature as it was first written (a `String` per word, the
+    /// minima unsigned), which the faster one must reproduce exactly.
+    fn reference_signature(body: &str, words: &mut Vec<u64>, minima: &mut [u32]) -> bool {
+        let mut word = String::new();
+        words.clear();
+        for w in body
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            word.clear();
+            word.extend(w.chars().flat_map(char::to_lowercase));
+            words.push(xxh3_64(word.as_bytes()));
+        }
+        if words.is_empty() {
+            return false;
+        }
+        minima.fill(u32::MAX);
+        let width = SHINGLE_WORDS.min(words.len());
+        let mut bytes = [0u8; 8 * SHINGLE_WORDS];
+        for shingle in words.windows(width) {
+            for (slot, h) in bytes.chunks_exact_mut(8).zip(shingle) {
+                slot.copy_from_slice(&h.to_le_bytes());
+            }
+            let h = xxh3_64_with_seed(&bytes[..8 * width], SHINGLE_SEED);
+            let h2 = splitmix64(h) | 1;
+            let mut v = h;
+            for min in minima.iter_mut() {
+                *min = (*min).min((v >> 32) as u32);
+                v = v.wrapping_add(h2);
+            }
+        }
+        true
+    }
+
+    /// Checks the words and the minima of `body` against the reference,
+    /// at the default number of permutations and at one that is not a
+    /// multiple of the vector width.
+    fn assert_signature_matches(body: &str) {
+        let mut word = Vec::new();
+        let mut got = Vec::new();
+        for_each_word(body, &mut word, |w| {
+            got.push(String::from_utf8(w.to_vec()).expect("words are UTF-8"))
+        });
+        let want: Vec<String> = body
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| w.chars().flat_map(char::to_lowercase).collect())
+            .collect();
+        assert_eq!(got, want, "{body:?}");
+        for permutations in [128, 13] {
+            let mut flipped = vec![0; permutations];
+            let mut want = vec![0; permutations];
+            let signed = signature(body, &mut Vec::new(), &mut word, &mut flipped);
+            assert_eq!(
+                signed,
+                reference_signature(body, &mut Vec::new(), &mut want),
+                "{body:?}"
+            );
+            if signed {
+                let got: Vec<u32> = flipped.iter().map(|&m| (m as u32) ^ (1 << 31)).collect();
+                assert_eq!(got, want, "{body:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn signature_matches_the_reference_on_tricky_text() {
+        for body in [
+            "",
+            " ,;- ",
+            "word",
+            "Hello, World! don't stop-gap 42nd",
+            "İstanbul İİ ẞTRASSE Straße ΣΟΦΟΣ σοφός ǅemal Ⅻ ⅻ",
+            "٣٤٥ ०१२ 東京都 タワー 🙂🙂 e\u{301}te cafe\u{301} ﬁne",
+            "\u{a0}Москва — ЁЛКА «Ура»…\u{2028}x\u{feff}y",
+            "ABC\u{300}DEF gHI\u{10FFFF}jk",
+            "\u{212a}elvin \u{212b}NGSTRÖM ǈ ΐ ŉ Ѐх ЯяЁё",
+        ] {
+            assert_signature_matches(body);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn signature_matches_the_reference(body in "\\PC*|[ \n\t.,;:!?'\"()\\-a-zA-Z0-9\u{a0}\u{ad}À-ÿ\u{300}-\u{36f}ΣσςЀ-ӿİıẞß\u{212a}\u{212b}\u{2160}-\u{217f}٠-٩०-९一-龥ぁ-ん😀-🙏—«»“”…\u{2028}\u{feff}]{0,80}") {
+            assert_signature_matches(&body);
+        }
     }
 
     fn story(seed: usize, words: usize) -> String {
