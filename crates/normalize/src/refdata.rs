@@ -179,6 +179,7 @@ impl NoiseRules {
             let regex = RegexBuilder::new(&format!("^(?:{})$", entry.pattern.get_ref()))
                 .case_insensitive(!entry.case_sensitive)
                 .size_limit(PATTERN_SIZE_LIMIT)
+                .dfa_size_limit(4 << 20)
                 .build()
                 .map_err(|source| NormalizeError::Pattern {
                     path: file.path.clone(),
