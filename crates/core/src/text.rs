@@ -47,6 +47,7 @@
 //! ```
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use rustc_hash::FxHashMap;
 
@@ -183,8 +184,118 @@ fn offset(n: usize) -> u32 {
     u32::try_from(n).expect("texts are under 4 GiB")
 }
 
+/// Character class bits of [`CharInfo`]: the answers of the Unicode property
+/// functions `tokenize` asks about every character.
+const ALNUM: u8 = 1;
+const ALPHA: u8 = 2;
+const LOWER: u8 = 4;
+const UPPER: u8 = 8;
+/// The character's folded form is not the one character stored with it
+/// (`İ` lower-cases to two characters): it is folded by [`fold_char`].
+const SLOW_FOLD: u8 = 16;
+
+/// What tokenizing needs to know about one character.
+#[derive(Debug, Clone, Copy)]
+struct CharInfo {
+    class: u8,
+    /// The folded character, or with [`SLOW_FOLD`] the character itself.
+    fold: char,
+}
+
+/// The class bits of `ch`, from the same functions the
+/// character-by-character reading asks, so a table of them agrees with it
+/// by construction. A character that is not alphanumeric ends a word and
+/// nothing else about it is read: it gets no bits at all.
+fn class_of(ch: char) -> u8 {
+    if !ch.is_alphanumeric() {
+        return 0;
+    }
+    let mut class = ALNUM;
+    for (yes, bit) in [
+        (ch.is_alphabetic(), ALPHA),
+        (ch.is_lowercase(), LOWER),
+        (ch.is_uppercase(), UPPER),
+    ] {
+        if yes {
+            class |= bit;
+        }
+    }
+    class
+}
+
+impl CharInfo {
+    /// A character that ends a word.
+    const SEPARATOR: CharInfo = CharInfo {
+        class: 0,
+        fold: ' ',
+    };
+
+    /// The table entry of `ch`: its class and its folded form from
+    /// [`fold_char`] when that is one character.
+    fn of(ch: char) -> Self {
+        let class = class_of(ch);
+        let mut folded = String::new();
+        fold_char(ch, &mut folded);
+        let mut chars = folded.chars();
+        match (chars.next(), chars.next()) {
+            (Some(fold), None) => CharInfo { class, fold },
+            _ => CharInfo {
+                class: class | SLOW_FOLD,
+                fold: ch,
+            },
+        }
+    }
+}
+
+/// Characters of one and two UTF-8 bytes (below U+0800: ASCII, Latin-1,
+/// Latin Extended, Cyrillic...), and whether each character from U+2000 to
+/// U+2FFF is a letter or digit. News text is almost all one- and two-byte
+/// characters, and its three-byte characters are mostly punctuation from
+/// U+2000 on (curly quotes, dashes, `…`, `€`, `№`) that only ends a word;
+/// looking these up in a table avoids the Unicode property searches per
+/// character. The rest of the three-byte range is left out because asking
+/// about each of its characters would cost more than its rare use saves.
+struct CharTables {
+    small: [CharInfo; 0x800],
+    /// The class of every byte as a character if it is ASCII, no bits for
+    /// the bytes of longer characters: runs of ASCII letters and digits are
+    /// read a byte at a time.
+    ascii_class: [u8; 256],
+    /// Bit `cp % 64` of word `(cp - 0x2000) / 64` is set when U+`cp` is
+    /// alphanumeric.
+    u2000_alnum: [u64; 0x1000 / 64],
+}
+
+static CHAR_TABLES: LazyLock<Box<CharTables>> = LazyLock::new(|| {
+    let small: [CharInfo; 0x800] = std::array::from_fn(|cp| {
+        let cp = u32::try_from(cp).expect("below U+0800");
+        CharInfo::of(char::from_u32(cp).expect("no surrogates below U+0800"))
+    });
+    let ascii_class = std::array::from_fn(|b| if b < 0x80 { small[b].class } else { 0 });
+    let u2000_alnum = std::array::from_fn(|word| {
+        (0..64).fold(0u64, |bits, bit| {
+            let cp = u32::try_from(0x2000 + word * 64 + bit).expect("below U+3000");
+            let alnum = char::from_u32(cp).is_some_and(char::is_alphanumeric);
+            bits | (u64::from(alnum) << bit)
+        })
+    });
+    Box::new(CharTables {
+        small,
+        ascii_class,
+        u2000_alnum,
+    })
+});
+
 /// Splits `text` into word tokens with byte and character offsets.
+///
+/// Reads the UTF-8 bytes rather than decoding every character: runs of
+/// ASCII letters and digits are copied into the keys whole, two-byte
+/// characters and the punctuation from U+2000 are classified by
+/// [`CHAR_TABLES`], and only other characters are given to `char`'s Unicode
+/// functions. The result is the same as reading character by character.
 pub fn tokenize(text: &str) -> Tokens {
+    let tables = &**CHAR_TABLES;
+    let bytes = text.as_bytes();
     // About one word per six bytes of news text and keys about as long as
     // the text: one allocation each for most documents instead of a series
     // of doublings.
@@ -193,9 +304,10 @@ pub fn tokenize(text: &str) -> Tokens {
     // The word being read: its first byte, character and key byte, and
     // whether it starts with a capital.
     let mut word: Option<(usize, usize, usize, bool)> = None;
-    let mut has_lower = false;
-    let mut has_letter = false;
-    let mut finish = |word: (usize, usize, usize, bool), end_byte, end_char, key_end, all_caps| {
+    // The classes of the word's characters or-ed together: whether it has a
+    // letter, and a small letter.
+    let mut seen = 0;
+    let mut finish = |word: (usize, usize, usize, bool), end_byte, end_char, key_end, seen: u8| {
         let (start_byte, start_char, key_start, capitalized) = word;
         tokens.push(Token {
             key_start: offset(key_start),
@@ -204,36 +316,80 @@ pub fn tokenize(text: &str) -> Tokens {
             end_byte: offset(end_byte),
             start_char: offset(start_char),
             end_char: offset(end_char),
-            all_caps,
+            all_caps: seen & ALPHA != 0 && seen & LOWER == 0,
             capitalized,
         });
     };
     let mut char_idx = 0;
-    for (byte_idx, ch) in text.char_indices() {
-        if ch.is_alphanumeric() {
+    let mut byte_idx = 0;
+    while let Some(&lead) = bytes.get(byte_idx) {
+        let class = tables.ascii_class[usize::from(lead)];
+        if class & ALNUM != 0 {
+            let mut end = byte_idx + 1;
+            let mut run = class;
+            while let Some(&b) = bytes.get(end) {
+                let class = tables.ascii_class[usize::from(b)];
+                if class & ALNUM == 0 {
+                    break;
+                }
+                run |= class;
+                end += 1;
+            }
             if word.is_none() {
-                word = Some((byte_idx, char_idx, keys.len(), ch.is_uppercase()));
-                has_lower = false;
-                has_letter = false;
+                word = Some((byte_idx, char_idx, keys.len(), class & UPPER != 0));
+                seen = 0;
             }
-            if ch.is_alphabetic() {
-                has_letter = true;
-                has_lower |= ch.is_lowercase();
-            }
-            fold_char(ch, &mut keys);
-        } else if let Some(w) = word.take() {
-            finish(w, byte_idx, char_idx, keys.len(), has_letter && !has_lower);
+            // Only letters' case counts, and the ASCII small letters are
+            // all letters.
+            seen |= run & (ALPHA | LOWER);
+            let at = keys.len();
+            keys.push_str(&text[byte_idx..end]);
+            keys[at..].make_ascii_lowercase();
+            char_idx += end - byte_idx;
+            byte_idx = end;
+            continue;
         }
+        // Continuation bytes carry six bits each; `text` is valid UTF-8,
+        // so a lead byte's continuation bytes are there.
+        let low6 = |k: usize| usize::from(bytes[byte_idx + k] & 0x3F);
+        let (len, info) = if lead < 0x80 {
+            (1, CharInfo::SEPARATOR)
+        } else if lead < 0xE0 {
+            (2, tables.small[(usize::from(lead & 0x1F) << 6) | low6(1)])
+        } else if lead == 0xE2 && (tables.u2000_alnum[low6(1)] >> low6(2)) & 1 == 0 {
+            (3, CharInfo::SEPARATOR)
+        } else {
+            let ch = text[byte_idx..]
+                .chars()
+                .next()
+                .expect("a character starts here");
+            let info = CharInfo {
+                class: class_of(ch) | SLOW_FOLD,
+                fold: ch,
+            };
+            (ch.len_utf8(), info)
+        };
+        if info.class & ALNUM != 0 {
+            if word.is_none() {
+                word = Some((byte_idx, char_idx, keys.len(), info.class & UPPER != 0));
+                seen = 0;
+            }
+            if info.class & ALPHA != 0 {
+                seen |= info.class & (ALPHA | LOWER);
+            }
+            if info.class & SLOW_FOLD == 0 {
+                keys.push(info.fold);
+            } else {
+                fold_char(info.fold, &mut keys);
+            }
+        } else if let Some(w) = word.take() {
+            finish(w, byte_idx, char_idx, keys.len(), seen);
+        }
+        byte_idx += len;
         char_idx += 1;
     }
     if let Some(w) = word.take() {
-        finish(
-            w,
-            text.len(),
-            char_idx,
-            keys.len(),
-            has_letter && !has_lower,
-        );
+        finish(w, text.len(), char_idx, keys.len(), seen);
     }
     Tokens { keys, tokens }
 }
@@ -803,6 +959,142 @@ impl TermMatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The reading of text before character tables were used.
+    mod by_char {
+        use super::super::{Token, Tokens, fold_char, offset};
+
+        /// The character-by-character `tokenize` the table-driven one replaced,
+        /// kept as it was: the definition the fast one must agree with.
+        pub fn tokenize(text: &str) -> Tokens {
+            // About one word per six bytes of news text and keys about as long as
+            // the text: one allocation each for most documents instead of a series
+            // of doublings.
+            let mut tokens = Vec::with_capacity(text.len() / 6 + 1);
+            let mut keys = String::with_capacity(text.len());
+            // The word being read: its first byte, character and key byte, and
+            // whether it starts with a capital.
+            let mut word: Option<(usize, usize, usize, bool)> = None;
+            let mut has_lower = false;
+            let mut has_letter = false;
+            let mut finish =
+                |word: (usize, usize, usize, bool), end_byte, end_char, key_end, all_caps| {
+                    let (start_byte, start_char, key_start, capitalized) = word;
+                    tokens.push(Token {
+                        key_start: offset(key_start),
+                        key_end: offset(key_end),
+                        start_byte: offset(start_byte),
+                        end_byte: offset(end_byte),
+                        start_char: offset(start_char),
+                        end_char: offset(end_char),
+                        all_caps,
+                        capitalized,
+                    });
+                };
+            let mut char_idx = 0;
+            for (byte_idx, ch) in text.char_indices() {
+                if ch.is_alphanumeric() {
+                    if word.is_none() {
+                        word = Some((byte_idx, char_idx, keys.len(), ch.is_uppercase()));
+                        has_lower = false;
+                        has_letter = false;
+                    }
+                    if ch.is_alphabetic() {
+                        has_letter = true;
+                        has_lower |= ch.is_lowercase();
+                    }
+                    fold_char(ch, &mut keys);
+                } else if let Some(w) = word.take() {
+                    finish(w, byte_idx, char_idx, keys.len(), has_letter && !has_lower);
+                }
+                char_idx += 1;
+            }
+            if let Some(w) = word.take() {
+                finish(
+                    w,
+                    text.len(),
+                    char_idx,
+                    keys.len(),
+                    has_letter && !has_lower,
+                );
+            }
+            Tokens { keys, tokens }
+        }
+    }
+
+    /// Characters news text has and the ones the tables must not get
+    /// wrong: ASCII, Latin-1 and Latin Extended, Cyrillic with `ё`, `İ`
+    /// (which lower-cases to two characters), combining marks, digits of
+    /// other scripts, CJK, emoji, punctuation and spaces of several widths.
+    fn interesting_char() -> impl Strategy<Value = char> {
+        prop_oneof![
+            4 => proptest::char::range(' ', '~'),
+            2 => proptest::char::range('\u{80}', '\u{24F}'),
+            2 => proptest::char::range('\u{400}', '\u{4FF}'),
+            1 => prop::sample::select(vec![
+                'ё', 'Ё', 'İ', 'ı', 'ß', 'ẞ', 'ǅ', 'ª', 'º', '²', '½', '\u{a0}', '\u{ad}',
+                '\u{202f}', '\u{2009}', '’', '“', '”', '—', '…', '№', 'ⅷ', 'Ⅻ', 'Ⓐ',
+            ]),
+            1 => proptest::char::range('\u{300}', '\u{36F}'),
+            1 => proptest::char::range('\u{250}', '\u{7FF}'),
+            1 => prop::sample::select(vec!['٣', '۴', '७', '৫', '๒', '０', '９', '𝟘']),
+            1 => proptest::char::range('\u{2000}', '\u{218F}'),
+            1 => proptest::char::range('\u{3000}', '\u{30FF}'),
+            1 => proptest::char::range('\u{4E00}', '\u{4FFF}'),
+            1 => proptest::char::range('\u{1F300}', '\u{1F64F}'),
+            1 => any::<char>(),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn tokenize_agrees_with_the_char_by_char_reading(
+            chars in prop::collection::vec(interesting_char(), 0..60)
+        ) {
+            let text: String = chars.into_iter().collect();
+            prop_assert_eq!(tokenize(&text), by_char::tokenize(&text));
+        }
+    }
+
+    #[test]
+    fn every_character_tokenizes_as_before() {
+        // Each character at the start of a word, after a capital and before
+        // a small letter, alone, and at the end of the text.
+        for ch in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let text = format!("A{ch}a {ch}. {ch}");
+            assert_eq!(tokenize(&text), by_char::tokenize(&text), "{ch:?}");
+        }
+    }
+
+    #[test]
+    fn tokenize_edge_cases() {
+        let keys = |text: &str| {
+            let tokens = tokenize(text);
+            assert_eq!(tokens, by_char::tokenize(text), "{text:?}");
+            (0..tokens.len())
+                .map(|i| tokens.key(i).to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys("İstanbul"), ["i\u{307}stanbul"]);
+        assert_eq!(keys("Ёлка, ЁЖ"), ["елка", "еж"]);
+        assert_eq!(keys("ÉTÉ naïve Łódź"), ["ete", "naive", "łodz"]);
+        assert_eq!(keys("x² ½ №5"), ["x²", "½", "5"]);
+        assert_eq!(
+            keys("Putin’s\u{a0}“aide”—here…"),
+            ["putin", "s", "aide", "here"]
+        );
+        assert_eq!(keys("١٢٣ 東京 🙂ok"), ["١٢٣", "東京", "ok"]);
+        assert_eq!(keys(""), Vec::<String>::new());
+        let tokens = tokenize("Ёж ЁЖ ёЖ 1A");
+        let caps: Vec<_> = tokens.iter().map(|t| (t.all_caps, t.capitalized)).collect();
+        assert_eq!(
+            caps,
+            [(false, true), (true, true), (false, false), (true, false)]
+        );
+        assert_eq!(tokens[3].start_char(), 9);
+        assert_eq!(tokens[3].start_byte(), 15);
+    }
 
     /// Patterns, a text, and the expected (pattern index, surface) matches.
     type Case<'a> = (&'a [&'a str], &'a str, &'a [(usize, &'a str)]);
