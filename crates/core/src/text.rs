@@ -49,7 +49,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// One word of a text. Its folded key (lower case, `ё` as `е`, Latin
 /// letters without diacritics) is stored in the [`Tokens`] the word belongs
@@ -479,9 +479,15 @@ fn pattern_stems(key: &str) -> Vec<String> {
     stems
 }
 
+/// [`RU_ENDINGS`] as a set: a text word's last one to four letters are
+/// looked up in it, which a walk through the list did at a cost of dozens of
+/// comparisons each.
+static RU_ENDING_SET: LazyLock<FxHashSet<&'static str>> =
+    LazyLock::new(|| RU_ENDINGS.iter().copied().collect());
+
 /// True when `ending` is one of [`RU_ENDINGS`].
 fn is_ru_ending(ending: &str) -> bool {
-    RU_ENDINGS.contains(&ending)
+    RU_ENDING_SET.contains(ending)
 }
 
 /// Longest Russian ending, in characters.
@@ -690,10 +696,16 @@ impl TermMatcherBuilder {
                 }
             })
             .collect();
-        let mut prefix_first_bytes = [false; 256];
-        for k in &prefixes {
+        // The prefixes are sorted: those with the same first byte follow
+        // each other.
+        let mut prefix_ranges = [(0, 0); 256];
+        for (i, k) in prefixes.iter().enumerate() {
             if let Some(&b) = k.as_bytes().first() {
-                prefix_first_bytes[usize::from(b)] = true;
+                let range: &mut (u32, u32) = &mut prefix_ranges[usize::from(b)];
+                if range.0 == range.1 {
+                    range.0 = to_u32(i);
+                }
+                range.1 = to_u32(i + 1);
             }
         }
         let root_edges: &[(u32, CaseRule, u32)] = &nodes[0].edges;
@@ -703,7 +715,7 @@ impl TermMatcherBuilder {
         TermMatcher {
             nodes,
             root,
-            prefix_first_bytes,
+            prefix_ranges,
             prefixes: prefixes
                 .iter()
                 .enumerate()
@@ -731,50 +743,78 @@ struct WordWindow {
     /// marks the end of the last.
     starts: Vec<u32>,
     words: Vec<u32>,
-}
-
-impl Default for WordWindow {
-    fn default() -> Self {
-        WordWindow {
-            base: 0,
-            starts: vec![0],
-            words: Vec::new(),
-        }
-    }
+    /// Every key of the tokens is ASCII, so none has a Russian ending.
+    ascii: bool,
 }
 
 impl WordWindow {
     /// Tokens dropped at a time.
     const BLOCK: usize = 4096;
 
-    /// Looks up the words of every token up to `j`.
+    /// An empty window over `tokens`.
+    fn new(tokens: TokenSlice<'_>) -> Self {
+        // The keys of a run of tokens follow each other in the keys string:
+        // one pass over them (a word at a time) is cheaper than looking for
+        // Cyrillic letters in each key as it is looked up.
+        let ascii = match (tokens.first(), tokens.last()) {
+            (Some(first), Some(last)) => {
+                tokens.keys[first.key_start as usize..last.key_end as usize].is_ascii()
+            }
+            _ => true,
+        };
+        WordWindow {
+            base: 0,
+            starts: vec![0],
+            words: Vec::new(),
+            ascii,
+        }
+    }
+
+    /// Looks up the words of every token up to `j`. Most calls find them
+    /// looked up already: that test is inlined into the search, the look-up
+    /// is not.
+    #[inline]
     fn fill(&mut self, matcher: &TermMatcher, tokens: TokenSlice<'_>, j: usize) {
+        if self.base + self.starts.len() - 1 <= j {
+            self.look_up(matcher, tokens, j);
+        }
+    }
+
+    /// The look-ups of [`WordWindow::fill`].
+    fn look_up(&mut self, matcher: &TermMatcher, tokens: TokenSlice<'_>, j: usize) {
         while self.base + self.starts.len() - 1 <= j {
             let t = self.base + self.starts.len() - 1;
-            matcher.token_words(tokens.key(t), &mut self.words);
+            matcher.token_words(tokens.key(t), self.ascii, &mut self.words);
             self.starts.push(to_u32(self.words.len()));
         }
     }
 
     /// The words of token `j`, which [`WordWindow::fill`] looked up.
+    #[inline]
     fn get(&self, j: usize) -> &[u32] {
         let k = j - self.base;
         &self.words[self.starts[k] as usize..self.starts[k + 1] as usize]
     }
 
     /// Drops the tokens before `i` (at most one past the last looked up)
-    /// once they fill a block.
+    /// once they fill a block; called for every token, and seldom dropping.
+    #[inline]
     fn forget_before(&mut self, i: usize) {
-        let k = i - self.base;
-        if k >= Self::BLOCK {
-            let w = self.starts[k];
-            self.words.drain(..w as usize);
-            self.starts.drain(..k);
-            for s in &mut self.starts {
-                *s -= w;
-            }
-            self.base = i;
+        if i - self.base >= Self::BLOCK {
+            self.drop_before(i);
         }
+    }
+
+    /// The dropping of [`WordWindow::forget_before`].
+    fn drop_before(&mut self, i: usize) {
+        let k = i - self.base;
+        let w = self.starts[k];
+        self.words.drain(..w as usize);
+        self.starts.drain(..k);
+        for s in &mut self.starts {
+            *s -= w;
+        }
+        self.base = i;
     }
 }
 
@@ -814,8 +854,9 @@ pub struct TermMatcher {
     vocabulary: FxHashMap<Box<str>, u32>,
     /// Prefix words with their numbers.
     prefixes: Box<[(Box<str>, u32)]>,
-    /// First bytes of the prefix words: most tokens are ruled out at once.
-    prefix_first_bytes: [bool; 256],
+    /// Per first byte, the range of `prefixes` starting with it: most
+    /// tokens are ruled out at once, the others compared with a few.
+    prefix_ranges: [(u32, u32); 256],
     patterns: usize,
 }
 
@@ -837,24 +878,23 @@ impl TermMatcher {
 
     /// Appends the numbers of the words a token with folded key `key` can
     /// stand for: its stems that some pattern uses, and the prefix words it
-    /// starts with.
-    fn token_words(&self, key: &str, out: &mut Vec<u32>) {
-        for_each_text_stem(key, |stem| {
+    /// starts with. `ascii` says the key is known to be ASCII, so it has
+    /// no stems but itself.
+    fn token_words(&self, key: &str, ascii: bool, out: &mut Vec<u32>) {
+        let mut look_up = |stem: &str| {
             if let Some(&w) = self.vocabulary.get(stem) {
                 out.push(w);
             }
-        });
-        let first = key.as_bytes().first().copied().unwrap_or(0);
-        if self.prefix_first_bytes[usize::from(first)]
-            && let Some(c) = key.chars().next()
-        {
-            // The prefixes are sorted: those starting with the key's first
-            // character follow each other.
-            let c = &key[..c.len_utf8()];
-            let from = self.prefixes.partition_point(|(k, _)| **k < *c);
-            let to = from + self.prefixes[from..].partition_point(|(k, _)| k.starts_with(c));
+        };
+        if ascii {
+            look_up(key);
+        } else {
+            for_each_text_stem(key, look_up);
+        }
+        if let Some(&first) = key.as_bytes().first() {
+            let (from, to) = self.prefix_ranges[usize::from(first)];
             out.extend(
-                self.prefixes[from..to]
+                self.prefixes[from as usize..to as usize]
                     .iter()
                     .filter(|(k, _)| key.starts_with(&**k))
                     .map(|&(_, w)| w),
@@ -905,7 +945,7 @@ impl TermMatcher {
         mut f: impl FnMut(TermMatch<'m>),
     ) {
         let tokens = tokens.into();
-        let mut window = WordWindow::default();
+        let mut window = WordWindow::new(tokens);
         let mut active = Vec::new();
         let mut next = Vec::new();
         let mut i = 0;
@@ -1168,6 +1208,12 @@ mod tests {
             (&["Королёв"], "Королев", &[(0, "Королев")]),
             // prefix patterns
             (&["sanction*"], "new sanctions", &[(0, "sanctions")]),
+            (
+                &["sanction*", "sa*"],
+                "sanctions on sale",
+                &[(0, "sanctions"), (1, "sale")],
+            ),
+            (&["санкци*"], "новые санкции", &[(0, "санкции")]),
             // an exact word does not hide a prefix pattern at the same place
             (
                 &["missile", "missile defen*"],
@@ -1185,6 +1231,57 @@ mod tests {
             let got = matches(patterns, text);
             let want: Vec<_> = expected.iter().map(|(i, s)| (*i, s.to_string())).collect();
             assert_eq!(got, want, "patterns {patterns:?} on {text:?}");
+        }
+    }
+
+    /// The words of a token as [`TermMatcher::token_words`] defines them:
+    /// its stems found in the vocabulary (the endings read from the list),
+    /// then the prefix words it starts with, in their order.
+    fn token_words_by_definition(m: &TermMatcher, key: &str) -> Vec<u32> {
+        let mut stems = vec![key];
+        if is_cyrillic_word(key) {
+            let len = key.chars().count();
+            for (taken, (at, _)) in key.char_indices().rev().take(RU_MAX_ENDING).enumerate() {
+                if len - (taken + 1) >= MIN_STEM && RU_ENDINGS.contains(&&key[at..]) {
+                    stems.push(&key[..at]);
+                }
+            }
+        }
+        let mut words: Vec<u32> = stems
+            .into_iter()
+            .filter_map(|stem| m.vocabulary.get(stem).copied())
+            .collect();
+        words.extend(
+            m.prefixes
+                .iter()
+                .filter(|(k, _)| key.starts_with(&**k))
+                .map(|&(_, w)| w),
+        );
+        words
+    }
+
+    proptest! {
+        #[test]
+        fn token_words_follow_their_definition(
+            patterns in prop::collection::vec("[a-cа-вяию]{1,5}\\*?", 1..12),
+            keys in prop::collection::vec("[a-cа-вяиюй]{1,9}", 1..12),
+        ) {
+            let mut b = TermMatcher::builder();
+            for (i, p) in patterns.iter().enumerate() {
+                b.add(p, i).unwrap();
+            }
+            let m = b.build();
+            for key in &keys {
+                let want = token_words_by_definition(&m, key);
+                let mut got = Vec::new();
+                m.token_words(key, false, &mut got);
+                prop_assert_eq!(&got, &want, "{}", key);
+                if key.is_ascii() {
+                    got.clear();
+                    m.token_words(key, true, &mut got);
+                    prop_assert_eq!(&got, &want, "{}", key);
+                }
+            }
         }
     }
 
