@@ -105,11 +105,13 @@ pub struct Tokens {
 
 impl Tokens {
     /// The folded key of `token`, a token of this text.
+    #[inline]
     pub fn key_of(&self, token: &Token) -> &str {
         self.slice(..).key_of(token)
     }
 
     /// The folded key of token `i`.
+    #[inline]
     pub fn key(&self, i: usize) -> &str {
         self.key_of(&self.tokens[i])
     }
@@ -144,11 +146,13 @@ pub struct TokenSlice<'t> {
 
 impl<'t> TokenSlice<'t> {
     /// The folded key of `token`, a token of the same text.
+    #[inline]
     pub fn key_of(&self, token: &Token) -> &'t str {
         &self.keys[token.key_start as usize..token.key_end as usize]
     }
 
     /// The folded key of token `i` of the run.
+    #[inline]
     pub fn key(&self, i: usize) -> &'t str {
         self.key_of(&self.tokens[i])
     }
@@ -307,7 +311,16 @@ pub fn tokenize(text: &str) -> Tokens {
     // The classes of the word's characters or-ed together: whether it has a
     // letter, and a small letter.
     let mut seen = 0;
-    let mut finish = |word: (usize, usize, usize, bool), end_byte, end_char, key_end, seen: u8| {
+    // Inlined: as a closure called from two places it was a call per word.
+    #[inline(always)]
+    fn finish(
+        tokens: &mut Vec<Token>,
+        word: (usize, usize, usize, bool),
+        end_byte: usize,
+        end_char: usize,
+        key_end: usize,
+        seen: u8,
+    ) {
         let (start_byte, start_char, key_start, capitalized) = word;
         tokens.push(Token {
             key_start: offset(key_start),
@@ -319,7 +332,7 @@ pub fn tokenize(text: &str) -> Tokens {
             all_caps: seen & ALPHA != 0 && seen & LOWER == 0,
             capitalized,
         });
-    };
+    }
     let mut char_idx = 0;
     let mut byte_idx = 0;
     while let Some(&lead) = bytes.get(byte_idx) {
@@ -383,13 +396,13 @@ pub fn tokenize(text: &str) -> Tokens {
                 fold_char(info.fold, &mut keys);
             }
         } else if let Some(w) = word.take() {
-            finish(w, byte_idx, char_idx, keys.len(), seen);
+            finish(&mut tokens, w, byte_idx, char_idx, keys.len(), seen);
         }
         byte_idx += len;
         char_idx += 1;
     }
     if let Some(w) = word.take() {
-        finish(w, text.len(), char_idx, keys.len(), seen);
+        finish(&mut tokens, w, text.len(), char_idx, keys.len(), seen);
     }
     Tokens { keys, tokens }
 }
@@ -425,9 +438,31 @@ fn fold_char(ch: char, out: &mut String) {
 
 /// The folded key of a single word, as [`tokenize`] would produce it.
 pub fn fold(word: &str) -> String {
+    let tables = &**CHAR_TABLES;
+    let bytes = word.as_bytes();
     let mut out = String::with_capacity(word.len());
-    for ch in word.chars() {
-        fold_char(ch, &mut out);
+    let mut at = 0;
+    // Characters below U+0800 are folded from the table, as in `tokenize`.
+    while let Some(&lead) = bytes.get(at) {
+        let (len, info) = if lead < 0x80 {
+            (1, tables.small[usize::from(lead)])
+        } else if lead < 0xE0 {
+            let cp = (usize::from(lead & 0x1F) << 6) | usize::from(bytes[at + 1] & 0x3F);
+            (2, tables.small[cp])
+        } else {
+            let ch = word[at..].chars().next().expect("a character starts here");
+            let info = CharInfo {
+                class: SLOW_FOLD,
+                fold: ch,
+            };
+            (ch.len_utf8(), info)
+        };
+        if info.class & SLOW_FOLD == 0 {
+            out.push(info.fold);
+        } else {
+            fold_char(info.fold, &mut out);
+        }
+        at += len;
     }
     out
 }
@@ -1005,6 +1040,15 @@ mod tests {
     mod by_char {
         use super::super::{Token, Tokens, fold_char, offset};
 
+        /// The character-by-character `fold`, kept as it was.
+        pub fn fold(word: &str) -> String {
+            let mut out = String::with_capacity(word.len());
+            for ch in word.chars() {
+                fold_char(ch, &mut out);
+            }
+            out
+        }
+
         /// The character-by-character `tokenize` the table-driven one replaced,
         /// kept as it was: the definition the fast one must agree with.
         pub fn tokenize(text: &str) -> Tokens {
@@ -1089,21 +1133,23 @@ mod tests {
 
     proptest! {
         #[test]
-        fn tokenize_agrees_with_the_char_by_char_reading(
+        fn tokenize_and_fold_agree_with_the_char_by_char_reading(
             chars in prop::collection::vec(interesting_char(), 0..60)
         ) {
             let text: String = chars.into_iter().collect();
             prop_assert_eq!(tokenize(&text), by_char::tokenize(&text));
+            prop_assert_eq!(fold(&text), by_char::fold(&text));
         }
     }
 
     #[test]
-    fn every_character_tokenizes_as_before() {
+    fn every_character_tokenizes_and_folds_as_before() {
         // Each character at the start of a word, after a capital and before
         // a small letter, alone, and at the end of the text.
         for ch in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
             let text = format!("A{ch}a {ch}. {ch}");
             assert_eq!(tokenize(&text), by_char::tokenize(&text), "{ch:?}");
+            assert_eq!(fold(&text), by_char::fold(&text), "{ch:?}");
         }
     }
 
