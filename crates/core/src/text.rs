@@ -797,21 +797,34 @@ impl WordWindow {
             }
             _ => true,
         };
+        // Room for the tokens the window holds at most, and about as many
+        // words, so that they are not grown a doubling at a time.
+        let held = tokens.len().min(Self::BLOCK) + 1;
+        let mut starts = Vec::with_capacity(held);
+        starts.push(0);
         WordWindow {
             base: 0,
-            starts: vec![0],
-            words: Vec::new(),
+            starts,
+            words: Vec::with_capacity(held),
             ascii,
         }
     }
 
-    /// Looks up the words of every token up to `j`. Most calls find them
-    /// looked up already: that test is inlined into the search, the look-up
-    /// is not.
+    /// Tokens looked up beyond the one asked for: a call of
+    /// [`WordWindow::look_up`] has a set-up cost worth sharing.
+    const AHEAD: usize = 32;
+
+    /// Looks up the words of every token up to `j` (a token of `tokens`).
+    /// Most calls find them looked up already: that test is inlined into
+    /// the search, the look-up is not. The search starts a walk at every
+    /// token it does not skip as part of a match, so every token is looked
+    /// up sooner or later: looking up a few ahead changes nothing but the
+    /// number of calls.
     #[inline]
     fn fill(&mut self, matcher: &TermMatcher, tokens: TokenSlice<'_>, j: usize) {
         if self.base + self.starts.len() - 1 <= j {
-            self.look_up(matcher, tokens, j);
+            let last = (j + Self::AHEAD).min(tokens.len() - 1);
+            self.look_up(matcher, tokens, last);
         }
     }
 
