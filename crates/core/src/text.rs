@@ -357,7 +357,10 @@ pub fn tokenize(text: &str) -> Tokens {
             seen |= run & (ALPHA | LOWER);
             let at = keys.len();
             keys.push_str(&text[byte_idx..end]);
-            keys[at..].make_ascii_lowercase();
+            // Most words have no capital to lower.
+            if run & UPPER != 0 {
+                keys[at..].make_ascii_lowercase();
+            }
             char_idx += end - byte_idx;
             byte_idx = end;
             continue;
