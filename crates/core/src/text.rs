@@ -47,8 +47,9 @@
 //! ```
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// One word of a text. Its folded key (lower case, `ё` as `е`, Latin
 /// letters without diacritics) is stored in the [`Tokens`] the word belongs
@@ -104,11 +105,13 @@ pub struct Tokens {
 
 impl Tokens {
     /// The folded key of `token`, a token of this text.
+    #[inline]
     pub fn key_of(&self, token: &Token) -> &str {
         self.slice(..).key_of(token)
     }
 
     /// The folded key of token `i`.
+    #[inline]
     pub fn key(&self, i: usize) -> &str {
         self.key_of(&self.tokens[i])
     }
@@ -143,11 +146,13 @@ pub struct TokenSlice<'t> {
 
 impl<'t> TokenSlice<'t> {
     /// The folded key of `token`, a token of the same text.
+    #[inline]
     pub fn key_of(&self, token: &Token) -> &'t str {
         &self.keys[token.key_start as usize..token.key_end as usize]
     }
 
     /// The folded key of token `i` of the run.
+    #[inline]
     pub fn key(&self, i: usize) -> &'t str {
         self.key_of(&self.tokens[i])
     }
@@ -183,8 +188,118 @@ fn offset(n: usize) -> u32 {
     u32::try_from(n).expect("texts are under 4 GiB")
 }
 
+/// Character class bits of [`CharInfo`]: the answers of the Unicode property
+/// functions `tokenize` asks about every character.
+const ALNUM: u8 = 1;
+const ALPHA: u8 = 2;
+const LOWER: u8 = 4;
+const UPPER: u8 = 8;
+/// The character's folded form is not the one character stored with it
+/// (`İ` lower-cases to two characters): it is folded by [`fold_char`].
+const SLOW_FOLD: u8 = 16;
+
+/// What tokenizing needs to know about one character.
+#[derive(Debug, Clone, Copy)]
+struct CharInfo {
+    class: u8,
+    /// The folded character, or with [`SLOW_FOLD`] the character itself.
+    fold: char,
+}
+
+/// The class bits of `ch`, from the same functions the
+/// character-by-character reading asks, so a table of them agrees with it
+/// by construction. A character that is not alphanumeric ends a word and
+/// nothing else about it is read: it gets no bits at all.
+fn class_of(ch: char) -> u8 {
+    if !ch.is_alphanumeric() {
+        return 0;
+    }
+    let mut class = ALNUM;
+    for (yes, bit) in [
+        (ch.is_alphabetic(), ALPHA),
+        (ch.is_lowercase(), LOWER),
+        (ch.is_uppercase(), UPPER),
+    ] {
+        if yes {
+            class |= bit;
+        }
+    }
+    class
+}
+
+impl CharInfo {
+    /// A character that ends a word.
+    const SEPARATOR: CharInfo = CharInfo {
+        class: 0,
+        fold: ' ',
+    };
+
+    /// The table entry of `ch`: its class and its folded form from
+    /// [`fold_char`] when that is one character.
+    fn of(ch: char) -> Self {
+        let class = class_of(ch);
+        let mut folded = String::new();
+        fold_char(ch, &mut folded);
+        let mut chars = folded.chars();
+        match (chars.next(), chars.next()) {
+            (Some(fold), None) => CharInfo { class, fold },
+            _ => CharInfo {
+                class: class | SLOW_FOLD,
+                fold: ch,
+            },
+        }
+    }
+}
+
+/// Characters of one and two UTF-8 bytes (below U+0800: ASCII, Latin-1,
+/// Latin Extended, Cyrillic...), and whether each character from U+2000 to
+/// U+2FFF is a letter or digit. News text is almost all one- and two-byte
+/// characters, and its three-byte characters are mostly punctuation from
+/// U+2000 on (curly quotes, dashes, `…`, `€`, `№`) that only ends a word;
+/// looking these up in a table avoids the Unicode property searches per
+/// character. The rest of the three-byte range is left out because asking
+/// about each of its characters would cost more than its rare use saves.
+struct CharTables {
+    small: [CharInfo; 0x800],
+    /// The class of every byte as a character if it is ASCII, no bits for
+    /// the bytes of longer characters: runs of ASCII letters and digits are
+    /// read a byte at a time.
+    ascii_class: [u8; 256],
+    /// Bit `cp % 64` of word `(cp - 0x2000) / 64` is set when U+`cp` is
+    /// alphanumeric.
+    u2000_alnum: [u64; 0x1000 / 64],
+}
+
+static CHAR_TABLES: LazyLock<Box<CharTables>> = LazyLock::new(|| {
+    let small: [CharInfo; 0x800] = std::array::from_fn(|cp| {
+        let cp = u32::try_from(cp).expect("below U+0800");
+        CharInfo::of(char::from_u32(cp).expect("no surrogates below U+0800"))
+    });
+    let ascii_class = std::array::from_fn(|b| if b < 0x80 { small[b].class } else { 0 });
+    let u2000_alnum = std::array::from_fn(|word| {
+        (0..64).fold(0u64, |bits, bit| {
+            let cp = u32::try_from(0x2000 + word * 64 + bit).expect("below U+3000");
+            let alnum = char::from_u32(cp).is_some_and(char::is_alphanumeric);
+            bits | (u64::from(alnum) << bit)
+        })
+    });
+    Box::new(CharTables {
+        small,
+        ascii_class,
+        u2000_alnum,
+    })
+});
+
 /// Splits `text` into word tokens with byte and character offsets.
+///
+/// Reads the UTF-8 bytes rather than decoding every character: runs of
+/// ASCII letters and digits are copied into the keys whole, two-byte
+/// characters and the punctuation from U+2000 are classified by
+/// [`CHAR_TABLES`], and only other characters are given to `char`'s Unicode
+/// functions. The result is the same as reading character by character.
 pub fn tokenize(text: &str) -> Tokens {
+    let tables = &**CHAR_TABLES;
+    let bytes = text.as_bytes();
     // About one word per six bytes of news text and keys about as long as
     // the text: one allocation each for most documents instead of a series
     // of doublings.
@@ -193,9 +308,19 @@ pub fn tokenize(text: &str) -> Tokens {
     // The word being read: its first byte, character and key byte, and
     // whether it starts with a capital.
     let mut word: Option<(usize, usize, usize, bool)> = None;
-    let mut has_lower = false;
-    let mut has_letter = false;
-    let mut finish = |word: (usize, usize, usize, bool), end_byte, end_char, key_end, all_caps| {
+    // The classes of the word's characters or-ed together: whether it has a
+    // letter, and a small letter.
+    let mut seen = 0;
+    // Inlined: as a closure called from two places it was a call per word.
+    #[inline(always)]
+    fn finish(
+        tokens: &mut Vec<Token>,
+        word: (usize, usize, usize, bool),
+        end_byte: usize,
+        end_char: usize,
+        key_end: usize,
+        seen: u8,
+    ) {
         let (start_byte, start_char, key_start, capitalized) = word;
         tokens.push(Token {
             key_start: offset(key_start),
@@ -204,36 +329,83 @@ pub fn tokenize(text: &str) -> Tokens {
             end_byte: offset(end_byte),
             start_char: offset(start_char),
             end_char: offset(end_char),
-            all_caps,
+            all_caps: seen & ALPHA != 0 && seen & LOWER == 0,
             capitalized,
         });
-    };
+    }
     let mut char_idx = 0;
-    for (byte_idx, ch) in text.char_indices() {
-        if ch.is_alphanumeric() {
+    let mut byte_idx = 0;
+    while let Some(&lead) = bytes.get(byte_idx) {
+        let class = tables.ascii_class[usize::from(lead)];
+        if class & ALNUM != 0 {
+            let mut end = byte_idx + 1;
+            let mut run = class;
+            while let Some(&b) = bytes.get(end) {
+                let class = tables.ascii_class[usize::from(b)];
+                if class & ALNUM == 0 {
+                    break;
+                }
+                run |= class;
+                end += 1;
+            }
             if word.is_none() {
-                word = Some((byte_idx, char_idx, keys.len(), ch.is_uppercase()));
-                has_lower = false;
-                has_letter = false;
+                word = Some((byte_idx, char_idx, keys.len(), class & UPPER != 0));
+                seen = 0;
             }
-            if ch.is_alphabetic() {
-                has_letter = true;
-                has_lower |= ch.is_lowercase();
+            // Only letters' case counts, and the ASCII small letters are
+            // all letters.
+            seen |= run & (ALPHA | LOWER);
+            let at = keys.len();
+            keys.push_str(&text[byte_idx..end]);
+            // Most words have no capital to lower.
+            if run & UPPER != 0 {
+                keys[at..].make_ascii_lowercase();
             }
-            fold_char(ch, &mut keys);
-        } else if let Some(w) = word.take() {
-            finish(w, byte_idx, char_idx, keys.len(), has_letter && !has_lower);
+            char_idx += end - byte_idx;
+            byte_idx = end;
+            continue;
         }
+        // Continuation bytes carry six bits each; `text` is valid UTF-8,
+        // so a lead byte's continuation bytes are there.
+        let low6 = |k: usize| usize::from(bytes[byte_idx + k] & 0x3F);
+        let (len, info) = if lead < 0x80 {
+            (1, CharInfo::SEPARATOR)
+        } else if lead < 0xE0 {
+            (2, tables.small[(usize::from(lead & 0x1F) << 6) | low6(1)])
+        } else if lead == 0xE2 && (tables.u2000_alnum[low6(1)] >> low6(2)) & 1 == 0 {
+            (3, CharInfo::SEPARATOR)
+        } else {
+            let ch = text[byte_idx..]
+                .chars()
+                .next()
+                .expect("a character starts here");
+            let info = CharInfo {
+                class: class_of(ch) | SLOW_FOLD,
+                fold: ch,
+            };
+            (ch.len_utf8(), info)
+        };
+        if info.class & ALNUM != 0 {
+            if word.is_none() {
+                word = Some((byte_idx, char_idx, keys.len(), info.class & UPPER != 0));
+                seen = 0;
+            }
+            if info.class & ALPHA != 0 {
+                seen |= info.class & (ALPHA | LOWER);
+            }
+            if info.class & SLOW_FOLD == 0 {
+                keys.push(info.fold);
+            } else {
+                fold_char(info.fold, &mut keys);
+            }
+        } else if let Some(w) = word.take() {
+            finish(&mut tokens, w, byte_idx, char_idx, keys.len(), seen);
+        }
+        byte_idx += len;
         char_idx += 1;
     }
     if let Some(w) = word.take() {
-        finish(
-            w,
-            text.len(),
-            char_idx,
-            keys.len(),
-            has_letter && !has_lower,
-        );
+        finish(&mut tokens, w, text.len(), char_idx, keys.len(), seen);
     }
     Tokens { keys, tokens }
 }
@@ -269,9 +441,31 @@ fn fold_char(ch: char, out: &mut String) {
 
 /// The folded key of a single word, as [`tokenize`] would produce it.
 pub fn fold(word: &str) -> String {
+    let tables = &**CHAR_TABLES;
+    let bytes = word.as_bytes();
     let mut out = String::with_capacity(word.len());
-    for ch in word.chars() {
-        fold_char(ch, &mut out);
+    let mut at = 0;
+    // Characters below U+0800 are folded from the table, as in `tokenize`.
+    while let Some(&lead) = bytes.get(at) {
+        let (len, info) = if lead < 0x80 {
+            (1, tables.small[usize::from(lead)])
+        } else if lead < 0xE0 {
+            let cp = (usize::from(lead & 0x1F) << 6) | usize::from(bytes[at + 1] & 0x3F);
+            (2, tables.small[cp])
+        } else {
+            let ch = word[at..].chars().next().expect("a character starts here");
+            let info = CharInfo {
+                class: SLOW_FOLD,
+                fold: ch,
+            };
+            (ch.len_utf8(), info)
+        };
+        if info.class & SLOW_FOLD == 0 {
+            out.push(info.fold);
+        } else {
+            fold_char(info.fold, &mut out);
+        }
+        at += len;
     }
     out
 }
@@ -323,9 +517,15 @@ fn pattern_stems(key: &str) -> Vec<String> {
     stems
 }
 
+/// [`RU_ENDINGS`] as a set: a text word's last one to four letters are
+/// looked up in it, which a walk through the list did at a cost of dozens of
+/// comparisons each.
+static RU_ENDING_SET: LazyLock<FxHashSet<&'static str>> =
+    LazyLock::new(|| RU_ENDINGS.iter().copied().collect());
+
 /// True when `ending` is one of [`RU_ENDINGS`].
 fn is_ru_ending(ending: &str) -> bool {
-    RU_ENDINGS.contains(&ending)
+    RU_ENDING_SET.contains(ending)
 }
 
 /// Longest Russian ending, in characters.
@@ -534,10 +734,16 @@ impl TermMatcherBuilder {
                 }
             })
             .collect();
-        let mut prefix_first_bytes = [false; 256];
-        for k in &prefixes {
+        // The prefixes are sorted: those with the same first byte follow
+        // each other.
+        let mut prefix_ranges = [(0, 0); 256];
+        for (i, k) in prefixes.iter().enumerate() {
             if let Some(&b) = k.as_bytes().first() {
-                prefix_first_bytes[usize::from(b)] = true;
+                let range: &mut (u32, u32) = &mut prefix_ranges[usize::from(b)];
+                if range.0 == range.1 {
+                    range.0 = to_u32(i);
+                }
+                range.1 = to_u32(i + 1);
             }
         }
         let root_edges: &[(u32, CaseRule, u32)] = &nodes[0].edges;
@@ -547,7 +753,7 @@ impl TermMatcherBuilder {
         TermMatcher {
             nodes,
             root,
-            prefix_first_bytes,
+            prefix_ranges,
             prefixes: prefixes
                 .iter()
                 .enumerate()
@@ -575,50 +781,91 @@ struct WordWindow {
     /// marks the end of the last.
     starts: Vec<u32>,
     words: Vec<u32>,
-}
-
-impl Default for WordWindow {
-    fn default() -> Self {
-        WordWindow {
-            base: 0,
-            starts: vec![0],
-            words: Vec::new(),
-        }
-    }
+    /// Every key of the tokens is ASCII, so none has a Russian ending.
+    ascii: bool,
 }
 
 impl WordWindow {
     /// Tokens dropped at a time.
     const BLOCK: usize = 4096;
 
-    /// Looks up the words of every token up to `j`.
+    /// An empty window over `tokens`.
+    fn new(tokens: TokenSlice<'_>) -> Self {
+        // The keys of a run of tokens follow each other in the keys string:
+        // one pass over them (a word at a time) is cheaper than looking for
+        // Cyrillic letters in each key as it is looked up.
+        let ascii = match (tokens.first(), tokens.last()) {
+            (Some(first), Some(last)) => {
+                tokens.keys[first.key_start as usize..last.key_end as usize].is_ascii()
+            }
+            _ => true,
+        };
+        // Room for the tokens the window holds at most, and about as many
+        // words, so that they are not grown a doubling at a time.
+        let held = tokens.len().min(Self::BLOCK) + 1;
+        let mut starts = Vec::with_capacity(held);
+        starts.push(0);
+        WordWindow {
+            base: 0,
+            starts,
+            words: Vec::with_capacity(held),
+            ascii,
+        }
+    }
+
+    /// Tokens looked up beyond the one asked for: a call of
+    /// [`WordWindow::look_up`] has a set-up cost worth sharing.
+    const AHEAD: usize = 32;
+
+    /// Looks up the words of every token up to `j` (a token of `tokens`).
+    /// Most calls find them looked up already: that test is inlined into
+    /// the search, the look-up is not. The search starts a walk at every
+    /// token it does not skip as part of a match, so every token is looked
+    /// up sooner or later: looking up a few ahead changes nothing but the
+    /// number of calls.
+    #[inline]
     fn fill(&mut self, matcher: &TermMatcher, tokens: TokenSlice<'_>, j: usize) {
+        if self.base + self.starts.len() - 1 <= j {
+            let last = (j + Self::AHEAD).min(tokens.len() - 1);
+            self.look_up(matcher, tokens, last);
+        }
+    }
+
+    /// The look-ups of [`WordWindow::fill`].
+    fn look_up(&mut self, matcher: &TermMatcher, tokens: TokenSlice<'_>, j: usize) {
         while self.base + self.starts.len() - 1 <= j {
             let t = self.base + self.starts.len() - 1;
-            matcher.token_words(tokens.key(t), &mut self.words);
+            matcher.token_words(tokens.key(t), self.ascii, &mut self.words);
             self.starts.push(to_u32(self.words.len()));
         }
     }
 
     /// The words of token `j`, which [`WordWindow::fill`] looked up.
+    #[inline]
     fn get(&self, j: usize) -> &[u32] {
         let k = j - self.base;
         &self.words[self.starts[k] as usize..self.starts[k + 1] as usize]
     }
 
     /// Drops the tokens before `i` (at most one past the last looked up)
-    /// once they fill a block.
+    /// once they fill a block; called for every token, and seldom dropping.
+    #[inline]
     fn forget_before(&mut self, i: usize) {
-        let k = i - self.base;
-        if k >= Self::BLOCK {
-            let w = self.starts[k];
-            self.words.drain(..w as usize);
-            self.starts.drain(..k);
-            for s in &mut self.starts {
-                *s -= w;
-            }
-            self.base = i;
+        if i - self.base >= Self::BLOCK {
+            self.drop_before(i);
         }
+    }
+
+    /// The dropping of [`WordWindow::forget_before`].
+    fn drop_before(&mut self, i: usize) {
+        let k = i - self.base;
+        let w = self.starts[k];
+        self.words.drain(..w as usize);
+        self.starts.drain(..k);
+        for s in &mut self.starts {
+            *s -= w;
+        }
+        self.base = i;
     }
 }
 
@@ -658,8 +905,9 @@ pub struct TermMatcher {
     vocabulary: FxHashMap<Box<str>, u32>,
     /// Prefix words with their numbers.
     prefixes: Box<[(Box<str>, u32)]>,
-    /// First bytes of the prefix words: most tokens are ruled out at once.
-    prefix_first_bytes: [bool; 256],
+    /// Per first byte, the range of `prefixes` starting with it: most
+    /// tokens are ruled out at once, the others compared with a few.
+    prefix_ranges: [(u32, u32); 256],
     patterns: usize,
 }
 
@@ -681,24 +929,23 @@ impl TermMatcher {
 
     /// Appends the numbers of the words a token with folded key `key` can
     /// stand for: its stems that some pattern uses, and the prefix words it
-    /// starts with.
-    fn token_words(&self, key: &str, out: &mut Vec<u32>) {
-        for_each_text_stem(key, |stem| {
+    /// starts with. `ascii` says the key is known to be ASCII, so it has
+    /// no stems but itself.
+    fn token_words(&self, key: &str, ascii: bool, out: &mut Vec<u32>) {
+        let mut look_up = |stem: &str| {
             if let Some(&w) = self.vocabulary.get(stem) {
                 out.push(w);
             }
-        });
-        let first = key.as_bytes().first().copied().unwrap_or(0);
-        if self.prefix_first_bytes[usize::from(first)]
-            && let Some(c) = key.chars().next()
-        {
-            // The prefixes are sorted: those starting with the key's first
-            // character follow each other.
-            let c = &key[..c.len_utf8()];
-            let from = self.prefixes.partition_point(|(k, _)| **k < *c);
-            let to = from + self.prefixes[from..].partition_point(|(k, _)| k.starts_with(c));
+        };
+        if ascii {
+            look_up(key);
+        } else {
+            for_each_text_stem(key, look_up);
+        }
+        if let Some(&first) = key.as_bytes().first() {
+            let (from, to) = self.prefix_ranges[usize::from(first)];
             out.extend(
-                self.prefixes[from..to]
+                self.prefixes[from as usize..to as usize]
                     .iter()
                     .filter(|(k, _)| key.starts_with(&**k))
                     .map(|&(_, w)| w),
@@ -749,7 +996,7 @@ impl TermMatcher {
         mut f: impl FnMut(TermMatch<'m>),
     ) {
         let tokens = tokens.into();
-        let mut window = WordWindow::default();
+        let mut window = WordWindow::new(tokens);
         let mut active = Vec::new();
         let mut next = Vec::new();
         let mut i = 0;
@@ -803,6 +1050,153 @@ impl TermMatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The reading of text before character tables were used.
+    mod by_char {
+        use super::super::{Token, Tokens, fold_char, offset};
+
+        /// The character-by-character `fold`, kept as it was.
+        pub fn fold(word: &str) -> String {
+            let mut out = String::with_capacity(word.len());
+            for ch in word.chars() {
+                fold_char(ch, &mut out);
+            }
+            out
+        }
+
+        /// The character-by-character `tokenize` the table-driven one replaced,
+        /// kept as it was: the definition the fast one must agree with.
+        pub fn tokenize(text: &str) -> Tokens {
+            // About one word per six bytes of news text and keys about as long as
+            // the text: one allocation each for most documents instead of a series
+            // of doublings.
+            let mut tokens = Vec::with_capacity(text.len() / 6 + 1);
+            let mut keys = String::with_capacity(text.len());
+            // The word being read: its first byte, character and key byte, and
+            // whether it starts with a capital.
+            let mut word: Option<(usize, usize, usize, bool)> = None;
+            let mut has_lower = false;
+            let mut has_letter = false;
+            let mut finish =
+                |word: (usize, usize, usize, bool), end_byte, end_char, key_end, all_caps| {
+                    let (start_byte, start_char, key_start, capitalized) = word;
+                    tokens.push(Token {
+                        key_start: offset(key_start),
+                        key_end: offset(key_end),
+                        start_byte: offset(start_byte),
+                        end_byte: offset(end_byte),
+                        start_char: offset(start_char),
+                        end_char: offset(end_char),
+                        all_caps,
+                        capitalized,
+                    });
+                };
+            let mut char_idx = 0;
+            for (byte_idx, ch) in text.char_indices() {
+                if ch.is_alphanumeric() {
+                    if word.is_none() {
+                        word = Some((byte_idx, char_idx, keys.len(), ch.is_uppercase()));
+                        has_lower = false;
+                        has_letter = false;
+                    }
+                    if ch.is_alphabetic() {
+                        has_letter = true;
+                        has_lower |= ch.is_lowercase();
+                    }
+                    fold_char(ch, &mut keys);
+                } else if let Some(w) = word.take() {
+                    finish(w, byte_idx, char_idx, keys.len(), has_letter && !has_lower);
+                }
+                char_idx += 1;
+            }
+            if let Some(w) = word.take() {
+                finish(
+                    w,
+                    text.len(),
+                    char_idx,
+                    keys.len(),
+                    has_letter && !has_lower,
+                );
+            }
+            Tokens { keys, tokens }
+        }
+    }
+
+    /// Characters news text has and the ones the tables must not get
+    /// wrong: ASCII, Latin-1 and Latin Extended, Cyrillic with `ё`, `İ`
+    /// (which lower-cases to two characters), combining marks, digits of
+    /// other scripts, CJK, emoji, punctuation and spaces of several widths.
+    fn interesting_char() -> impl Strategy<Value = char> {
+        prop_oneof![
+            4 => proptest::char::range(' ', '~'),
+            2 => proptest::char::range('\u{80}', '\u{24F}'),
+            2 => proptest::char::range('\u{400}', '\u{4FF}'),
+            1 => prop::sample::select(vec![
+                'ё', 'Ё', 'İ', 'ı', 'ß', 'ẞ', 'ǅ', 'ª', 'º', '²', '½', '\u{a0}', '\u{ad}',
+                '\u{202f}', '\u{2009}', '’', '“', '”', '—', '…', '№', 'ⅷ', 'Ⅻ', 'Ⓐ',
+            ]),
+            1 => proptest::char::range('\u{300}', '\u{36F}'),
+            1 => proptest::char::range('\u{250}', '\u{7FF}'),
+            1 => prop::sample::select(vec!['٣', '۴', '७', '৫', '๒', '０', '９', '𝟘']),
+            1 => proptest::char::range('\u{2000}', '\u{218F}'),
+            1 => proptest::char::range('\u{3000}', '\u{30FF}'),
+            1 => proptest::char::range('\u{4E00}', '\u{4FFF}'),
+            1 => proptest::char::range('\u{1F300}', '\u{1F64F}'),
+            1 => any::<char>(),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn tokenize_and_fold_agree_with_the_char_by_char_reading(
+            chars in prop::collection::vec(interesting_char(), 0..60)
+        ) {
+            let text: String = chars.into_iter().collect();
+            prop_assert_eq!(tokenize(&text), by_char::tokenize(&text));
+            prop_assert_eq!(fold(&text), by_char::fold(&text));
+        }
+    }
+
+    #[test]
+    fn every_character_tokenizes_and_folds_as_before() {
+        // Each character at the start of a word, after a capital and before
+        // a small letter, alone, and at the end of the text.
+        for ch in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let text = format!("A{ch}a {ch}. {ch}");
+            assert_eq!(tokenize(&text), by_char::tokenize(&text), "{ch:?}");
+            assert_eq!(fold(&text), by_char::fold(&text), "{ch:?}");
+        }
+    }
+
+    #[test]
+    fn tokenize_edge_cases() {
+        let keys = |text: &str| {
+            let tokens = tokenize(text);
+            assert_eq!(tokens, by_char::tokenize(text), "{text:?}");
+            (0..tokens.len())
+                .map(|i| tokens.key(i).to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys("İstanbul"), ["i\u{307}stanbul"]);
+        assert_eq!(keys("Ёлка, ЁЖ"), ["елка", "еж"]);
+        assert_eq!(keys("ÉTÉ naïve Łódź"), ["ete", "naive", "łodz"]);
+        assert_eq!(keys("x² ½ №5"), ["x²", "½", "5"]);
+        assert_eq!(
+            keys("Putin’s\u{a0}“aide”—here…"),
+            ["putin", "s", "aide", "here"]
+        );
+        assert_eq!(keys("١٢٣ 東京 🙂ok"), ["١٢٣", "東京", "ok"]);
+        assert_eq!(keys(""), Vec::<String>::new());
+        let tokens = tokenize("Ёж ЁЖ ёЖ 1A");
+        let caps: Vec<_> = tokens.iter().map(|t| (t.all_caps, t.capitalized)).collect();
+        assert_eq!(
+            caps,
+            [(false, true), (true, true), (false, false), (true, false)]
+        );
+        assert_eq!(tokens[3].start_char(), 9);
+        assert_eq!(tokens[3].start_byte(), 15);
+    }
 
     /// Patterns, a text, and the expected (pattern index, surface) matches.
     type Case<'a> = (&'a [&'a str], &'a str, &'a [(usize, &'a str)]);
@@ -876,6 +1270,12 @@ mod tests {
             (&["Королёв"], "Королев", &[(0, "Королев")]),
             // prefix patterns
             (&["sanction*"], "new sanctions", &[(0, "sanctions")]),
+            (
+                &["sanction*", "sa*"],
+                "sanctions on sale",
+                &[(0, "sanctions"), (1, "sale")],
+            ),
+            (&["санкци*"], "новые санкции", &[(0, "санкции")]),
             // an exact word does not hide a prefix pattern at the same place
             (
                 &["missile", "missile defen*"],
@@ -893,6 +1293,57 @@ mod tests {
             let got = matches(patterns, text);
             let want: Vec<_> = expected.iter().map(|(i, s)| (*i, s.to_string())).collect();
             assert_eq!(got, want, "patterns {patterns:?} on {text:?}");
+        }
+    }
+
+    /// The words of a token as [`TermMatcher::token_words`] defines them:
+    /// its stems found in the vocabulary (the endings read from the list),
+    /// then the prefix words it starts with, in their order.
+    fn token_words_by_definition(m: &TermMatcher, key: &str) -> Vec<u32> {
+        let mut stems = vec![key];
+        if is_cyrillic_word(key) {
+            let len = key.chars().count();
+            for (taken, (at, _)) in key.char_indices().rev().take(RU_MAX_ENDING).enumerate() {
+                if len - (taken + 1) >= MIN_STEM && RU_ENDINGS.contains(&&key[at..]) {
+                    stems.push(&key[..at]);
+                }
+            }
+        }
+        let mut words: Vec<u32> = stems
+            .into_iter()
+            .filter_map(|stem| m.vocabulary.get(stem).copied())
+            .collect();
+        words.extend(
+            m.prefixes
+                .iter()
+                .filter(|(k, _)| key.starts_with(&**k))
+                .map(|&(_, w)| w),
+        );
+        words
+    }
+
+    proptest! {
+        #[test]
+        fn token_words_follow_their_definition(
+            patterns in prop::collection::vec("[a-cа-вяию]{1,5}\\*?", 1..12),
+            keys in prop::collection::vec("[a-cа-вяиюй]{1,9}", 1..12),
+        ) {
+            let mut b = TermMatcher::builder();
+            for (i, p) in patterns.iter().enumerate() {
+                b.add(p, i).unwrap();
+            }
+            let m = b.build();
+            for key in &keys {
+                let want = token_words_by_definition(&m, key);
+                let mut got = Vec::new();
+                m.token_words(key, false, &mut got);
+                prop_assert_eq!(&got, &want, "{}", key);
+                if key.is_ascii() {
+                    got.clear();
+                    m.token_words(key, true, &mut got);
+                    prop_assert_eq!(&got, &want, "{}", key);
+                }
+            }
         }
     }
 
