@@ -19,6 +19,8 @@ const MAX_NEIGHBOURS: usize = 3;
 /// Size limit of one compiled noise pattern (the regex crate's default is
 /// 10 MiB; patterns are small, this only guards against runaway ones).
 const PATTERN_SIZE_LIMIT: usize = 1 << 22;
+/// Lazy-DFA cache of each noise rule, per thread (grown only as needed).
+const NOISE_DFA_CACHE: usize = 4 << 20;
 
 /// One reference-data file: where it came from and its text.
 pub(crate) struct DataFile {
@@ -179,7 +181,11 @@ impl NoiseRules {
             let regex = RegexBuilder::new(&format!("^(?:{})$", entry.pattern.get_ref()))
                 .case_insensitive(!entry.case_sensitive)
                 .size_limit(PATTERN_SIZE_LIMIT)
-                .dfa_size_limit(4 << 20)
+                // Patterns with large Unicode classes under bounded repeats
+                // (`[\p{L}\p{M} .,'’-]{1,60}`) overflow the default 2 MiB
+                // lazy-DFA cache on some lines, and the regex crate then
+                // falls back to a much slower backtracking search.
+                .dfa_size_limit(NOISE_DFA_CACHE)
                 .build()
                 .map_err(|source| NormalizeError::Pattern {
                     path: file.path.clone(),
