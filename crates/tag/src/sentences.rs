@@ -43,7 +43,19 @@ pub fn split(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut pos = 0;
-    while let Some(ch) = text[pos..].chars().next() {
+    let bytes = text.as_bytes();
+    // Only a line break or a terminal can end a sentence: skip to the next
+    // byte that can begin one (all of `…`, U+2028 and U+2029 begin with
+    // 0xE2, which is never a continuation byte) instead of decoding every
+    // character.
+    while let Some(skip) = bytes[pos..]
+        .iter()
+        .position(|&b| matches!(b, b'\n' | b'\r' | b'.' | b'!' | b'?' | 0xE2))
+    {
+        pos += skip;
+        let Some(ch) = text[pos..].chars().next() else {
+            break;
+        };
         let after_ch = pos + ch.len_utf8();
         if ch == '\n' || ch == '\r' || ch == '\u{2029}' || ch == '\u{2028}' {
             push_trimmed(text, start..pos, &mut out);
@@ -135,6 +147,58 @@ fn push_trimmed(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The splitter as first written, decoding every character: the
+    /// byte-skipping loop of [`split`] must give the same sentences.
+    fn reference_split(text: &str) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let mut pos = 0;
+        while let Some(ch) = text[pos..].chars().next() {
+            let after_ch = pos + ch.len_utf8();
+            if ch == '\n' || ch == '\r' || ch == '\u{2029}' || ch == '\u{2028}' {
+                push_trimmed(text, start..pos, &mut out);
+                start = after_ch;
+                pos = after_ch;
+                continue;
+            }
+            if !TERMINALS.contains(&ch) {
+                pos = after_ch;
+                continue;
+            }
+            let end = after_ch
+                + text[after_ch..]
+                    .chars()
+                    .take_while(|c| TERMINALS.contains(c) || CLOSERS.contains(c))
+                    .map(char::len_utf8)
+                    .sum::<usize>();
+            let rest = &text[end..];
+            let followed_by_space = rest.chars().next().is_none_or(char::is_whitespace);
+            if followed_by_space && ends_sentence(text, pos, ch, next_word_start(rest)) {
+                push_trimmed(text, start..end, &mut out);
+                start = end;
+            }
+            pos = end;
+        }
+        push_trimmed(text, start..text.len(), &mut out);
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+        #[test]
+        fn byte_skipping_splits_as_the_reference(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "Mr.", "U.S.", "S.", "etc.", "т.д.", "No.", "5", "г.", " ", "  ", "\n", "\r\n",
+                "\u{2028}", "\u{2029}", ".", "!", "?", "…", "?!", "\"", "”", "»", ")", "«",
+                "Korea", "talks", "Лавров", "заявил", "ёж", "é", "—", "–", "’", "\u{a0}",
+                "\u{2026}\u{201d}", "\u{e2}", "世界", "😀", "a", "B",
+            ]), 0..40)
+        ) {
+            let text: String = parts.concat();
+            proptest::prop_assert_eq!(split(&text), reference_split(&text));
+        }
+    }
 
     fn sentences(text: &str) -> Vec<&str> {
         split(text).into_iter().map(|r| &text[r]).collect()
