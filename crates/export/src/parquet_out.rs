@@ -6,10 +6,10 @@
 //! [`ParquetSink`] therefore re-chunks: it buffers rows and hands the writer
 //! slices of exactly [`WRITE_ROWS`] rows (the last one shorter), counted
 //! from the first row of the file, so a file's bytes depend only on its rows
-//! and the config. Only those few rows are buffered here, as copies; the writer keeps
-//! the encoded, compressed pages of the row group in progress, which closes
-//! at `row_group_size` rows or about [`ROW_GROUP_BYTES`], whichever comes
-//! first.
+//! and the config. Only those few rows are buffered here, as copies; the
+//! writer keeps the encoded, compressed pages of the row group in progress,
+//! which closes at `row_group_size` rows or about [`ROW_GROUP_BYTES`],
+//! whichever comes first.
 
 use std::fs::File;
 use std::io::BufWriter;
