@@ -251,9 +251,10 @@ impl Exporter {
         )?;
         let rejects =
             ParquetSink::create(temp(files::REJECTS_PARQUET), rejects_schema.clone(), &props)?;
-        let mentions = ParquetSink::create(temp(files::MENTIONS_PARQUET), mentions_schema, &props)?;
+        let spans = parquet_out::span_properties(config)?;
+        let mentions = ParquetSink::create(temp(files::MENTIONS_PARQUET), mentions_schema, &spans)?;
         let evidence =
-            ParquetSink::create(temp(files::TOPIC_EVIDENCE_PARQUET), evidence_schema, &props)?;
+            ParquetSink::create(temp(files::TOPIC_EVIDENCE_PARQUET), evidence_schema, &spans)?;
         let (documents_csv, rejects_csv) = if config.csv {
             let neutralize = config.csv_neutralize_formulas;
             (

@@ -12,6 +12,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use newsflow_core::schema::{self, col};
 use newsflow_core::testing::render_rows;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::Encoding;
 
 use super::*;
 use crate::testing::sample_tagged_batch;
@@ -232,6 +233,22 @@ fn free_text_columns_have_no_dictionary_or_statistics() {
     let doc_id = &mentions.row_group(0).columns()[0];
     assert_eq!(doc_id.column_path().string(), "doc_id");
     assert!(doc_id.dictionary_page_offset().is_some());
+    // Span offsets are delta-encoded, without a dictionary, in both side
+    // tables (their values are read back in the test above).
+    for name in [files::MENTIONS_PARQUET, files::TOPIC_EVIDENCE_PARQUET] {
+        let meta = open(name);
+        for c in meta.row_group(0).columns() {
+            let path = c.column_path().string();
+            if path == "start" || path == "end" {
+                assert!(c.dictionary_page_offset().is_none(), "{name} {path}");
+                assert!(
+                    c.encodings().any(|e| e == Encoding::DELTA_BINARY_PACKED),
+                    "{name} {path}: {:?}",
+                    c.encodings().collect::<Vec<_>>()
+                );
+            }
+        }
+    }
 }
 
 #[test]
