@@ -10,11 +10,12 @@
 //! When the pipeline contains `normalize`, the run takes three passes:
 //! 1. the source is read once to count line fingerprints per source
 //!    (boilerplate learning);
-//! 2. it is read again through the stages up to `normalize`, into a spill
-//!    file (without the raw text, unless a later stage reads it), while
-//!    duplicate signatures are collected;
-//! 3. the spill is read back, duplicate clusters are applied, and the rest
-//!    of the stages run into the sink.
+//! 2. it is read again through the stages up to `normalize`, into one
+//!    checkpoint file per batch (or, with checkpoints off, one spill file),
+//!    without the raw text unless a later stage reads it, while duplicate
+//!    signatures are collected;
+//! 3. the stored batches are read back in input order, duplicate clusters
+//!    are applied, and the rest of the stages run into the sink.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -60,7 +61,9 @@ pub struct Runner {
 /// (`salt`). A later run with the same inputs and settings reads the result
 /// back instead of computing it; anything that changed gets a new key. Files
 /// are written under a temporary name and renamed, so a kill never leaves a
-/// half-written checkpoint. The directory is removed after a successful run.
+/// half-written checkpoint, and end with a digest of their bytes, checked on
+/// reading. The checkpoints are also the spill between passes 2 and 3. The
+/// directory is removed after a successful run.
 pub struct Checkpoints {
     dir: std::path::PathBuf,
     salt: u64,
@@ -104,23 +107,24 @@ impl Checkpoints {
         h.digest()
     }
 
-    /// The stored result for `batch`, or `compute`'s, stored.
+    /// The stored result for `batch` and the file that holds it, or
+    /// `compute`'s, stored there.
     fn get_or_compute(
         &self,
         boilerplate: u64,
         batch: RecordBatch,
         schema: &SchemaRef,
         compute: impl FnOnce(RecordBatch) -> Result<RecordBatch>,
-    ) -> Result<RecordBatch> {
+    ) -> Result<(RecordBatch, std::path::PathBuf)> {
         let path = self
             .dir
             .join(format!("{:016x}.arrows", self.key(boilerplate, &batch)));
-        if let Ok(file) = std::fs::File::open(&path) {
-            match read_checkpoint(file, schema, batch.num_rows()) {
+        if path.exists() {
+            match read_checkpoint(&path, schema, batch.num_rows()) {
                 Ok(stored) => {
                     self.reused
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    return Ok(stored);
+                    return Ok((stored, path));
                 }
                 Err(e) => {
                     tracing::warn!(path = %path.display(), "ignoring a bad checkpoint: {e:#}")
@@ -128,25 +132,44 @@ impl Checkpoints {
             }
         }
         let out = compute(batch)?;
-        let tmp = tempfile::NamedTempFile::new_in(&self.dir)
-            .with_context(|| format!("cannot write in {}", self.dir.display()))?;
-        let mut writer = newsflow_core::ipc::IpcWriter::new(
-            "checkpoint",
-            std::io::BufWriter::new(tmp.as_file()),
-            &out.schema(),
-        )?;
-        writer.write(&out)?;
-        std::io::Write::flush(&mut writer.finish()?)?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(&path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(out)
+        write_checkpoint(&self.dir, &path, &out)?;
+        Ok((out, path))
     }
 }
 
-fn read_checkpoint(file: std::fs::File, schema: &SchemaRef, rows: usize) -> Result<RecordBatch> {
+/// Bytes of the digest that ends every checkpoint file.
+const DIGEST_BYTES: usize = 8;
+
+/// Writes `batch` to `path`: one IPC stream, then the xxh3 digest of its
+/// bytes. The file is written under a temporary name and renamed, so a
+/// killed run leaves no half-written checkpoint; a file damaged some other
+/// way (a machine that went down before the data reached the disk) fails
+/// the digest and is recomputed, so the files need no fsync.
+fn write_checkpoint(dir: &Path, path: &Path, batch: &RecordBatch) -> Result<()> {
+    let mut bytes =
+        newsflow_core::ipc::to_bytes("checkpoint", &batch.schema(), std::slice::from_ref(batch))?;
+    let digest = xxhash_rust::xxh3::xxh3_64(&bytes);
+    bytes.extend_from_slice(&digest.to_le_bytes());
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, &bytes)
+        .with_context(|| format!("cannot write {}", tmp.path().display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Reads back the batch of `rows` rows that [`write_checkpoint`] stored.
+fn read_checkpoint(path: &Path, schema: &SchemaRef, rows: usize) -> Result<RecordBatch> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let (data, digest) = bytes.split_at(bytes.len().saturating_sub(DIGEST_BYTES));
+    anyhow::ensure!(
+        digest.len() == DIGEST_BYTES
+            && xxhash_rust::xxh3::xxh3_64(data).to_le_bytes()[..] == *digest,
+        "damaged (its digest does not match)"
+    );
     let mut batches = Vec::new();
-    for b in newsflow_core::ipc::read_stream("checkpoint", std::io::BufReader::new(file))? {
+    for b in newsflow_core::ipc::read_stream("checkpoint", data)? {
         batches.push(conform("checkpoint", b?, schema)?);
     }
     let batch = match batches.len() {
@@ -315,7 +338,8 @@ impl Runner {
             .collect();
         self.record("boilerplate_pass", started.elapsed());
 
-        // Pass 2: stages up to normalize, into a spill file.
+        // Pass 2: stages up to normalize, into checkpoint files or, without
+        // checkpoints, one spill file.
         self.phase("normalizing");
         let head = 0..at + 1;
         let head_schemas = self.schemas(input, head.clone())?;
@@ -323,47 +347,81 @@ impl Runner {
             .last()
             .cloned()
             .unwrap_or_else(|| input.clone());
-        let spill = tempfile::Builder::new()
-            .prefix(".newsflow-spill-")
-            .tempfile_in(spill_dir)
-            .with_context(|| format!("cannot create a spill file in {}", spill_dir.display()))?;
+        let spill = match &self.checkpoints {
+            Some(_) => None,
+            None => Some(
+                tempfile::Builder::new()
+                    .prefix(".newsflow-spill-")
+                    .tempfile_in(spill_dir)
+                    .with_context(|| {
+                        format!("cannot create a spill file in {}", spill_dir.display())
+                    })?,
+            ),
+        };
         let mut deduper = SpillingDeduper::new(&self.normalize, spill_dir, SPILL_BUDGET);
         // The raw text is the largest column and, past normalization, only
-        // a stage that asks for it reads it: leave it out of the spill.
+        // a stage that asks for it reads it: leave it out of what is stored.
+        // (Which stages follow is part of the checkpoints' settings salt.)
         let keep_raw_text = self.stages[at + 1..]
             .iter()
             .any(|s| s.as_stage().reads_raw_text());
+        // The checkpoint of each batch, in input order: pass 3 reads them back.
+        let mut stored: Vec<(std::path::PathBuf, usize)> = Vec::new();
         {
-            let file = std::io::BufWriter::new(spill.as_file().try_clone()?);
-            let mut writer = newsflow_core::ipc::IpcWriter::new("spill", file, &spill_schema)?;
+            let mut writer = match &spill {
+                Some(spill) => Some(newsflow_core::ipc::IpcWriter::new(
+                    "spill",
+                    std::io::BufWriter::new(spill.as_file().try_clone()?),
+                    &spill_schema,
+                )?),
+                None => None,
+            };
+            let head_chain = |b: RecordBatch| -> Result<RecordBatch> {
+                let out = self.chain(b, head.clone(), &head_schemas)?;
+                if keep_raw_text {
+                    Ok(out)
+                } else {
+                    without_raw_text(out)
+                }
+            };
             // Normalize, then sign the bodies for duplicate detection on the
             // same worker; the signatures are merged in the sink.
-            let chain = |b: RecordBatch| -> Result<(RecordBatch, Deduper)> {
-                let out = match &self.checkpoints {
-                    Some(cp) => cp.get_or_compute(boilerplate_digest, b, &spill_schema, |b| {
-                        self.chain(b, head.clone(), &head_schemas)
-                    })?,
-                    None => self.chain(b, head.clone(), &head_schemas)?,
+            let chain =
+                |b: RecordBatch| -> Result<(RecordBatch, Option<std::path::PathBuf>, Deduper)> {
+                    let (out, path) = match &self.checkpoints {
+                        Some(cp) => {
+                            let (out, path) = cp.get_or_compute(
+                                boilerplate_digest,
+                                b,
+                                &spill_schema,
+                                head_chain,
+                            )?;
+                            (out, Some(path))
+                        }
+                        None => (head_chain(b)?, None),
+                    };
+                    let mut signed = Deduper::new(&self.normalize);
+                    self.timed("dedup_sign", || Ok(signed.observe(&out)?))?;
+                    Ok((out, path, signed))
                 };
-                let mut signed = Deduper::new(&self.normalize);
-                self.timed("dedup_sign", || Ok(signed.observe(&out)?))?;
-                let out = if keep_raw_text {
-                    out
-                } else {
-                    without_raw_text(out)?
-                };
-                Ok((out, signed))
-            };
-            self.pump_with(source()?, &chain, &mut |(b, signed)| {
+            self.pump_with(source()?, &chain, &mut |(b, path, signed)| {
                 if let Some(p) = &self.progress {
                     p.advance(b.num_rows());
                 }
                 deduper.add(signed)?;
-                writer.write(&b)?;
+                match (&mut writer, path) {
+                    (Some(writer), _) => writer.write(&b)?,
+                    (None, Some(path)) => stored.push((path, b.num_rows())),
+                    (None, None) => {
+                        anyhow::bail!("a batch with neither a spill file nor a checkpoint")
+                    }
+                }
                 Ok(())
             })?;
-            let mut file = writer.finish()?;
-            std::io::Write::flush(&mut file)?;
+            if let Some(writer) = writer {
+                let mut file = writer.finish()?;
+                std::io::Write::flush(&mut file)?;
+            }
         }
 
         // Pass 3: duplicate clusters, then the remaining stages.
@@ -373,11 +431,23 @@ impl Runner {
         self.record("dedup_pass", started.elapsed());
         let tail = at + 1..self.stages.len();
         let tail_schemas = self.schemas(&spill_schema, tail.clone())?;
-        let reread = std::fs::File::open(spill.path())?;
-        let spilled: BatchIter<'_> = Box::new(newsflow_core::ipc::read_stream(
-            "spill",
-            std::io::BufReader::new(reread),
-        )?);
+        let spilled: BatchIter<'_> = match &spill {
+            Some(spill) => {
+                let reread = std::fs::File::open(spill.path())?;
+                Box::new(newsflow_core::ipc::read_stream(
+                    "spill",
+                    std::io::BufReader::new(reread),
+                )?)
+            }
+            None => Box::new(stored.into_iter().map(move |(path, rows)| {
+                read_checkpoint(&path, &spill_schema, rows).map_err(|e| {
+                    newsflow_core::Error::io(
+                        path.display().to_string(),
+                        std::io::Error::other(format!("{e:#}")),
+                    )
+                })
+            })),
+        };
         let chain = |b: RecordBatch| {
             let b = self.timed("dedup_apply", || apply(&clusters, b))?;
             self.chain(b, tail.clone(), &tail_schemas)
@@ -636,6 +706,55 @@ mod tests {
             .execute(&source, &source, &input, spill_dir.path(), &mut |_| Ok(()))
             .unwrap();
         (with_text.load(Ordering::Relaxed), stats.rows)
+    }
+
+    #[test]
+    fn a_damaged_checkpoint_is_recomputed_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let cp = Checkpoints::new(dir.path().join("cp"), 7).unwrap();
+        let schema: SchemaRef =
+            Arc::new(arrow_schema::Schema::new(vec![arrow_schema::Field::new(
+                col::DOC_ID,
+                arrow_schema::DataType::Utf8,
+                false,
+            )]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(arrow_array::StringArray::from(vec![
+                "a", "b", "c",
+            ]))],
+        )
+        .unwrap();
+        let computed = std::cell::Cell::new(0);
+        let get = || {
+            let (out, path) = cp
+                .get_or_compute(1, batch.clone(), &schema, |b| {
+                    computed.set(computed.get() + 1);
+                    Ok(b)
+                })
+                .unwrap();
+            assert_eq!(out, batch);
+            path
+        };
+        let path = get();
+        assert_eq!(computed.get(), 1);
+        get();
+        assert_eq!(computed.get(), 1, "an intact checkpoint is read back");
+        // One byte changed inside the data, then a file cut short: both
+        // fail the digest, are recomputed and stored again.
+        let mut bytes = std::fs::read(&path).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x40;
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(read_checkpoint(&path, &schema, 3).is_err());
+        get();
+        assert_eq!(computed.get(), 2);
+        get();
+        assert_eq!(computed.get(), 2, "the recomputed batch was stored");
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+        get();
+        assert_eq!(computed.get(), 3);
     }
 
     #[test]
