@@ -257,9 +257,16 @@ fn run(
     let source = ingest_source(&ingest, shard_files);
     let corpus = ingest_source(&ingest, &files);
     let mut tally = Tally::default();
-    let stats = runner.execute(&source, &corpus, &input, out, &mut |b| {
+    // Splitting and CSV formatting run on the workers; the Parquet writers
+    // and the file writes stay on this thread, in row order.
+    let preparer = exporter.preparer();
+    let prepare = |b: RecordBatch| Ok((preparer.prepare(&b)?, b));
+    let stats = runner.execute(&source, &corpus, &input, out, &prepare, &mut |(
+        prepared,
+        b,
+    )| {
         tally.observe(&b);
-        Ok(exporter.write(&b)?)
+        Ok(exporter.write_prepared(prepared)?)
     })?;
     let mut stage_ms = stats.stage_ms;
     stage_ms.insert("total".into(), started.elapsed().as_millis() as u64);
@@ -475,7 +482,7 @@ fn stage_stream(g: &Global, specs: &[String], args: &StreamArgs) -> Result<()> {
     let (target, out) = StreamOut::open(args.output.as_deref())?;
     let mut writer = IpcWriter::new(&label, out, &out_schema)?;
     let spill_dir = std::env::temp_dir();
-    runner.execute(&source, &source, &in_schema, &spill_dir, &mut |b| {
+    runner.execute(&source, &source, &in_schema, &spill_dir, &Ok, &mut |b| {
         Ok(writer.write(&b)?)
     })?;
     writer.finish()?.flush()?;

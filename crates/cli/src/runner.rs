@@ -294,15 +294,28 @@ impl Runner {
     /// Boilerplate lines are learned from `corpus`: the same as `source`,
     /// or the whole corpus when `source` is one shard of it, so that every
     /// shard cleans its documents exactly as a single run would.
-    pub fn execute(
+    ///
+    /// Each final batch goes through `prepare` on the worker that made it
+    /// (timed as `export_prepare`), then to `sink`, in input order, on the
+    /// calling thread: work that does not need the order (formatting output)
+    /// belongs in `prepare`.
+    pub fn execute<P: Send>(
         mut self,
         source: Source<'_, '_>,
         corpus: Source<'_, '_>,
         input: &SchemaRef,
         spill_dir: &Path,
-        sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
+        prepare: &(dyn Fn(RecordBatch) -> Result<P> + Sync),
+        sink: &mut dyn FnMut(P) -> Result<()>,
     ) -> Result<RunStats> {
         let mut stats = RunStats::default();
+        let mut deliver = |(rows, prepared): (usize, P)| {
+            if let Some(p) = &self.progress {
+                p.advance(rows);
+            }
+            stats.rows += rows as u64;
+            sink(prepared)
+        };
         let normalize_at = self
             .stages
             .iter()
@@ -310,11 +323,11 @@ impl Runner {
         let Some(at) = normalize_at else {
             self.phase("processing");
             let schemas = self.schemas(input, 0..self.stages.len())?;
-            let chain = |b: RecordBatch| self.chain(b, 0..self.stages.len(), &schemas);
-            self.pump(source()?, &chain, &mut |b| {
-                stats.rows += b.num_rows() as u64;
-                sink(b)
-            })?;
+            let chain = |b: RecordBatch| {
+                let b = self.chain(b, 0..self.stages.len(), &schemas)?;
+                Ok((b.num_rows(), self.timed("export_prepare", || prepare(b))?))
+            };
+            self.pump_with(source()?, &chain, &mut deliver)?;
             stats.stage_ms = self.stage_ms();
             return Ok(stats);
         };
@@ -450,12 +463,10 @@ impl Runner {
         };
         let chain = |b: RecordBatch| {
             let b = self.timed("dedup_apply", || apply(&clusters, b))?;
-            self.chain(b, tail.clone(), &tail_schemas)
+            let b = self.chain(b, tail.clone(), &tail_schemas)?;
+            Ok((b.num_rows(), self.timed("export_prepare", || prepare(b))?))
         };
-        self.pump(spilled, &chain, &mut |b| {
-            stats.rows += b.num_rows() as u64;
-            sink(b)
-        })?;
+        self.pump_with(spilled, &chain, &mut deliver)?;
         stats.stage_ms = self.stage_ms();
         if let Some(cp) = &self.checkpoints {
             stats.resumed_batches = cp.reused.load(std::sync::atomic::Ordering::Relaxed);
@@ -529,20 +540,6 @@ impl Runner {
 
     /// Runs `f` over the batches of `iter` in parallel and gives the results
     /// to `sink` in input order.
-    fn pump(
-        &self,
-        iter: BatchIter<'_>,
-        f: &(dyn Fn(RecordBatch) -> Result<RecordBatch> + Sync),
-        sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
-    ) -> Result<()> {
-        self.pump_with(iter, f, &mut |b: RecordBatch| {
-            if let Some(p) = &self.progress {
-                p.advance(b.num_rows());
-            }
-            sink(b)
-        })
-    }
-
     fn pump_with<T: Send>(
         &self,
         iter: BatchIter<'_>,
@@ -703,7 +700,14 @@ mod tests {
         let runner = Runner::new(1, stages, cfg.config.normalize.clone()).unwrap();
         let input = newsflow_core::schema::ingest_schema();
         let stats = runner
-            .execute(&source, &source, &input, spill_dir.path(), &mut |_| Ok(()))
+            .execute(
+                &source,
+                &source,
+                &input,
+                spill_dir.path(),
+                &|b| Ok(b.num_rows()),
+                &mut |_| Ok(()),
+            )
             .unwrap();
         (with_text.load(Ordering::Relaxed), stats.rows)
     }

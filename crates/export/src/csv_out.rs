@@ -11,8 +11,8 @@
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::BufWriter;
-use std::path::PathBuf;
+use std::io::{BufWriter, Write as _};
+use std::path::{Path, PathBuf};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -41,15 +41,22 @@ const FORMULA_STARTS: &[u8] = b"=+-@\t\r";
 #[derive(Debug)]
 pub(crate) struct CsvSink {
     path: PathBuf,
-    writer: csv::Writer<BufWriter<File>>,
-    neutralize: bool,
-    record: Vec<String>,
+    file: BufWriter<File>,
+}
+
+/// The writer of every record: RFC 4180 quoting, CRLF line ends. Records
+/// are self-contained, so records formatted apart and concatenated are the
+/// bytes one writer would have produced.
+fn record_writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new())
 }
 
 impl CsvSink {
     /// Creates (or truncates) `path` and writes the header row of `schema`.
     /// Fails before creating anything when a column's type has no CSV form.
-    pub(crate) fn create(path: PathBuf, schema: &Schema, neutralize: bool) -> Result<Self> {
+    pub(crate) fn create(path: PathBuf, schema: &Schema) -> Result<Self> {
         for field in schema.fields() {
             if !supported(field.data_type()) {
                 return Err(ExportError::ColumnType {
@@ -59,70 +66,85 @@ impl CsvSink {
                 });
             }
         }
-        let file = File::create(&path).map_err(|e| ExportError::io(&path, e))?;
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(BufWriter::new(file));
-        writer
+        let csv_err = |source| ExportError::Csv {
+            path: path.clone(),
+            source,
+        };
+        let mut header = record_writer();
+        header
             .write_record(schema.fields().iter().map(|f| f.name().as_str()))
-            .map_err(|source| ExportError::Csv {
-                path: path.clone(),
-                source,
-            })?;
-        Ok(CsvSink {
+            .map_err(csv_err)?;
+        let header = header
+            .into_inner()
+            .map_err(|e| csv_err(e.into_error().into()))?;
+        let file = File::create(&path).map_err(|e| ExportError::io(&path, e))?;
+        let mut sink = CsvSink {
             path,
-            writer,
-            neutralize,
-            record: vec![String::new(); schema.fields().len()],
-        })
+            file: BufWriter::new(file),
+        };
+        sink.write_records(&header)?;
+        Ok(sink)
     }
 
-    /// Writes every row of `batch`, whose columns are those of the header.
-    pub(crate) fn write_batch(&mut self, batch: &RecordBatch) -> Result<()> {
-        let schema = batch.schema();
-        let columns: Vec<_> = schema
-            .fields()
-            .iter()
-            .zip(batch.columns())
-            .map(|(field, array)| {
-                let only = STRUCT_FIELDS
-                    .iter()
-                    .find(|(name, _)| name == field.name())
-                    .map(|(_, fields)| *fields);
-                (array.as_ref(), only, is_text(field.data_type()))
-            })
-            .collect();
-        for row in 0..batch.num_rows() {
-            for (cell, (array, only, text)) in self.record.iter_mut().zip(&columns) {
-                cell.clear();
-                format_cell(*array, row, *only, cell);
-                if *text && self.neutralize {
-                    neutralize_formula(cell);
-                }
-            }
-            self.writer
-                .write_record(&self.record)
-                .map_err(|source| ExportError::Csv {
-                    path: self.path.clone(),
-                    source,
-                })?;
-        }
-        Ok(())
+    /// Appends records made by [`format_records`].
+    pub(crate) fn write_records(&mut self, records: &[u8]) -> Result<()> {
+        self.file
+            .write_all(records)
+            .map_err(|e| ExportError::io(&self.path, e))
     }
 
     /// Flushes and fsyncs the file; returns its temporary path.
     pub(crate) fn finish(self) -> Result<PathBuf> {
         let path = self.path;
-        let buffered = self
-            .writer
-            .into_inner()
-            .map_err(|e| ExportError::io(&path, e.into_error()))?;
-        let file = buffered
+        let file = self
+            .file
             .into_inner()
             .map_err(|e| ExportError::io(&path, e.into_error()))?;
         file.sync_all().map_err(|e| ExportError::io(&path, e))?;
         Ok(path)
     }
+}
+
+/// The CSV records of every row of `batch`, whose columns are those of the
+/// header; with `neutralize`, text cells that a spreadsheet would take for
+/// a formula are defused. `path` names the file in errors.
+pub(crate) fn format_records(
+    batch: &RecordBatch,
+    neutralize: bool,
+    path: &Path,
+) -> Result<Vec<u8>> {
+    let schema = batch.schema();
+    let columns: Vec<_> = schema
+        .fields()
+        .iter()
+        .zip(batch.columns())
+        .map(|(field, array)| {
+            let only = STRUCT_FIELDS
+                .iter()
+                .find(|(name, _)| name == field.name())
+                .map(|(_, fields)| *fields);
+            (array.as_ref(), only, is_text(field.data_type()))
+        })
+        .collect();
+    let csv_err = |source| ExportError::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut record = vec![String::new(); columns.len()];
+    let mut writer = record_writer();
+    for row in 0..batch.num_rows() {
+        for (cell, (array, only, text)) in record.iter_mut().zip(&columns) {
+            cell.clear();
+            format_cell(*array, row, *only, cell);
+            if *text && neutralize {
+                neutralize_formula(cell);
+            }
+        }
+        writer.write_record(&record).map_err(csv_err)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| csv_err(e.into_error().into()))
 }
 
 /// True for types [`format_cell`] can write.

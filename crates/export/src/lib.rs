@@ -118,6 +118,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use arrow_array::RecordBatch;
@@ -187,13 +188,52 @@ static EXPORTER_SEQ: AtomicU64 = AtomicU64::new(0);
 /// files in place. Dropping it without `finish` removes everything it wrote.
 #[derive(Debug)]
 pub struct Exporter {
-    out_dir: PathBuf,
-    contract: Contract,
+    preparer: Preparer,
     outputs: Option<Outputs>,
     /// Temporary files that exist and have not been renamed yet.
     temps: Vec<PathBuf>,
     rejects_by_reason: BTreeMap<String, u64>,
+}
+
+/// The part of the export that needs no output file: it checks a batch,
+/// splits it into the output tables and formats its CSV records. Cheap to
+/// clone and usable from any thread, so that a runner can prepare batches
+/// on its workers and hand the results to [`Exporter::write_prepared`].
+#[derive(Debug, Clone)]
+pub struct Preparer {
+    out_dir: PathBuf,
+    contract: Arc<Contract>,
+    /// Whether the CSV files are written.
     csv: bool,
+    neutralize: bool,
+}
+
+/// One batch made ready by [`Preparer::prepare`].
+#[derive(Debug)]
+pub struct Prepared {
+    split: Split,
+    documents_csv: Vec<u8>,
+    rejects_csv: Vec<u8>,
+}
+
+impl Preparer {
+    /// Checks `batch` and prepares it; see [`Exporter::write`] for the
+    /// checks.
+    pub fn prepare(&self, batch: &RecordBatch) -> Result<Prepared> {
+        let split = split::split(&self.contract, batch, &self.out_dir)?;
+        let csv = |table: &RecordBatch, file: &str| {
+            if self.csv {
+                csv_out::format_records(table, self.neutralize, &self.out_dir.join(file))
+            } else {
+                Ok(Vec::new())
+            }
+        };
+        Ok(Prepared {
+            documents_csv: csv(&split.documents, files::DOCUMENTS_CSV)?,
+            rejects_csv: csv(&split.rejects, files::REJECTS_CSV)?,
+            split,
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -222,12 +262,15 @@ impl Exporter {
             contract.evidence.clone(),
         ];
         let mut exporter = Exporter {
-            out_dir: out_dir.to_path_buf(),
-            contract,
+            preparer: Preparer {
+                out_dir: out_dir.to_path_buf(),
+                contract: Arc::new(contract),
+                csv: config.csv,
+                neutralize: config.csv_neutralize_formulas,
+            },
             outputs: None,
             temps: Vec::new(),
             rejects_by_reason: BTreeMap::new(),
-            csv: config.csv,
         };
         let seq = EXPORTER_SEQ.fetch_add(1, Ordering::Relaxed);
         let suffix = format!("tmp-{}-{seq}", std::process::id());
@@ -256,18 +299,12 @@ impl Exporter {
         let evidence =
             ParquetSink::create(temp(files::TOPIC_EVIDENCE_PARQUET), evidence_schema, &spans)?;
         let (documents_csv, rejects_csv) = if config.csv {
-            let neutralize = config.csv_neutralize_formulas;
             (
                 Some(CsvSink::create(
                     temp(files::DOCUMENTS_CSV),
                     &documents_schema,
-                    neutralize,
                 )?),
-                Some(CsvSink::create(
-                    temp(files::REJECTS_CSV),
-                    &rejects_schema,
-                    neutralize,
-                )?),
+                Some(CsvSink::create(temp(files::REJECTS_CSV), &rejects_schema)?),
             )
         } else {
             (None, None)
@@ -294,7 +331,23 @@ impl Exporter {
     /// only `source_path` and `reject_reason`. A batch that fails a check
     /// writes nothing; the caller normally drops the exporter then.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        let split = split::split(&self.contract, batch, &self.out_dir)?;
+        let prepared = self.preparer.prepare(batch)?;
+        self.write_prepared(prepared)
+    }
+
+    /// A [`Preparer`] for this exporter's files.
+    pub fn preparer(&self) -> Preparer {
+        self.preparer.clone()
+    }
+
+    /// Writes a batch its [`Preparer`] made ready: the same bytes as
+    /// [`Exporter::write`] on the batch.
+    pub fn write_prepared(&mut self, prepared: Prepared) -> Result<()> {
+        let Prepared {
+            split,
+            documents_csv,
+            rejects_csv,
+        } = prepared;
         let outputs = self
             .outputs
             .as_mut()
@@ -309,10 +362,10 @@ impl Exporter {
             }
         }
         if let Some(csv) = &mut outputs.documents_csv {
-            csv.write_batch(&split.documents)?;
+            csv.write_records(&documents_csv)?;
         }
         if let Some(csv) = &mut outputs.rejects_csv {
-            csv.write_batch(&split.rejects)?;
+            csv.write_records(&rejects_csv)?;
         }
         outputs.documents.push(split.documents)?;
         outputs.rejects.push(split.rejects)?;
@@ -353,7 +406,7 @@ impl Exporter {
         finished.push((outputs.evidence.finish()?, files::TOPIC_EVIDENCE_PARQUET));
 
         let mut stale = vec![files::MANIFEST_JSON];
-        if !self.csv {
+        if !self.preparer.csv {
             stale.extend([files::DOCUMENTS_CSV, files::REJECTS_CSV]);
         }
         for name in stale {
@@ -375,7 +428,7 @@ impl Exporter {
         self.sync_dir()?;
 
         info!(
-            out_dir = %self.out_dir.display(),
+            out_dir = %self.preparer.out_dir.display(),
             documents, rejects, mentions, evidence, "export finished"
         );
         Ok(ExportSummary {
@@ -388,7 +441,7 @@ impl Exporter {
     }
 
     fn remove_final(&self, name: &str) -> Result<()> {
-        let path = self.out_dir.join(name);
+        let path = self.preparer.out_dir.join(name);
         match fs::remove_file(&path) {
             Ok(()) => {
                 debug!(path = %path.display(), "removed output of an earlier run");
@@ -400,7 +453,7 @@ impl Exporter {
     }
 
     fn rename_into_place(&mut self, temp: &Path, name: &str) -> Result<PathBuf> {
-        let target = self.out_dir.join(name);
+        let target = self.preparer.out_dir.join(name);
         fs::rename(temp, &target).map_err(|e| ExportError::io(&target, e))?;
         self.temps.retain(|t| t != temp);
         debug!(path = %target.display(), "written");
@@ -408,7 +461,7 @@ impl Exporter {
     }
 
     fn write_manifest(&mut self, manifest: &Manifest) -> Result<PathBuf> {
-        let temp = self.out_dir.join(format!(
+        let temp = self.preparer.out_dir.join(format!(
             ".{}.tmp-{}-{}",
             files::MANIFEST_JSON,
             std::process::id(),
@@ -433,9 +486,9 @@ impl Exporter {
     /// Makes the renames durable (directories cannot be fsynced on Windows).
     fn sync_dir(&self) -> Result<()> {
         #[cfg(unix)]
-        fs::File::open(&self.out_dir)
+        fs::File::open(&self.preparer.out_dir)
             .and_then(|dir| dir.sync_all())
-            .map_err(|e| ExportError::io(&self.out_dir, e))?;
+            .map_err(|e| ExportError::io(&self.preparer.out_dir, e))?;
         Ok(())
     }
 }
@@ -448,7 +501,7 @@ impl Drop for Exporter {
         }
         if unfinished {
             warn!(
-                out_dir = %self.out_dir.display(),
+                out_dir = %self.preparer.out_dir.display(),
                 "export not finished; removing its temporary files"
             );
         }
