@@ -233,15 +233,11 @@ fn check_text(decoded: Decoded) -> Result<Decoded, (RejectReason, String)> {
         };
         return Err((RejectReason::Empty, detail.into()));
     }
-    let (mut total, mut replaced, mut control) = (0usize, 0usize, 0usize);
-    for c in text.chars() {
-        total += 1;
-        if c == char::REPLACEMENT_CHARACTER {
-            replaced += 1;
-        } else if is_bad_control(c) {
-            control += 1;
-        }
-    }
+    let CharCounts {
+        total,
+        replaced,
+        control,
+    } = count_chars(text);
     if replaced * 4 > total {
         return Err((
             RejectReason::Undecodable,
@@ -263,13 +259,87 @@ fn check_text(decoded: Decoded) -> Result<Decoded, (RejectReason, String)> {
     Ok(decoded)
 }
 
-fn is_bad_control(c: char) -> bool {
-    c.is_control() && !matches!(c, '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r')
+/// Characters of a text: all of them, the replacement characters, and the
+/// control characters other than tab, line feed, vertical tab, form feed
+/// and carriage return.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct CharCounts {
+    total: usize,
+    replaced: usize,
+    control: usize,
+}
+
+/// [`CharCounts`] of `text`, read from its UTF-8 bytes: a character is a
+/// byte that does not continue one; the control characters (`Cc`) are
+/// U+0000..U+001F, U+007F and, two bytes long, U+0080..U+009F (`C2 80` to
+/// `C2 9F`); U+FFFD is `EF BF BD`.
+fn count_chars(text: &str) -> CharCounts {
+    let bytes = text.as_bytes();
+    // One pass over the bytes in chunks of at most 255, whose counts fit a
+    // `u8`: the compiler keeps them in byte lanes of vector registers. The
+    // predicates use `&` and `|`, not `&&` and `||`, so they do not branch.
+    // memchr then finds the rarer two- and three-byte sequences.
+    let (mut total, mut ascii_control) = (0usize, 0usize);
+    for chunk in bytes.chunks(255) {
+        let (mut starts, mut controls) = (0u8, 0u8);
+        for &b in chunk {
+            starts += u8::from((b as i8) >= -0x40);
+            controls += u8::from((b < 0x20) & (b.wrapping_sub(0x09) > 0x0D - 0x09) | (b == 0x7F));
+        }
+        total += usize::from(starts);
+        ascii_control += usize::from(controls);
+    }
+    let c1_control = memchr::memchr_iter(0xC2, bytes)
+        .filter(|&at| matches!(bytes.get(at + 1), Some(0x80..=0x9F)))
+        .count();
+    let replaced = memchr::memmem::find_iter(bytes, "\u{FFFD}".as_bytes()).count();
+    CharCounts {
+        total,
+        replaced,
+        control: ascii_control + c1_control,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// [`CharCounts`] by its definition, a character at a time.
+    fn count_by_char(text: &str) -> CharCounts {
+        let mut counts = CharCounts::default();
+        for c in text.chars() {
+            counts.total += 1;
+            if c == char::REPLACEMENT_CHARACTER {
+                counts.replaced += 1;
+            } else if c.is_control() && !matches!(c, '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r') {
+                counts.control += 1;
+            }
+        }
+        counts
+    }
+
+    proptest! {
+        #[test]
+        fn char_counts_match_their_definition(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    any::<char>().prop_map(String::from),
+                    "[\\x00-\\x20\\x7f-\\u{a0}\\u{fffd}\\u{ffc0}-\\u{ffff}a-zа-я]{0,40}",
+                ],
+                0..20,
+            )
+        ) {
+            let text: String = parts.concat();
+            prop_assert_eq!(count_chars(&text), count_by_char(&text));
+        }
+    }
+
+    #[test]
+    fn char_counts_of_every_scalar_value() {
+        let all: String = (0..=0x10FFFF).filter_map(char::from_u32).collect();
+        assert_eq!(count_chars(&all), count_by_char(&all));
+    }
 
     fn enc(text: &str, encoding: &'static Encoding) -> Vec<u8> {
         let (bytes, _, errors) = encoding.encode(text);
