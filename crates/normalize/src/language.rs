@@ -83,7 +83,12 @@ impl LanguageDetector {
             .nth(self.sample_chars)
             .map_or(text.len(), |(i, _)| i);
         let sample = &text[..end];
-        if sample.chars().filter(|c| c.is_alphabetic()).count() < self.min_letters {
+        let letters = sample
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .take(self.min_letters)
+            .count();
+        if letters < self.min_letters {
             return (UNDETERMINED, 0.0);
         }
         match self.detector.detect(sample) {
