@@ -146,31 +146,56 @@ const DIGEST_BYTES: usize = 8;
 /// way (a machine that went down before the data reached the disk) fails
 /// the digest and is recomputed, so the files need no fsync.
 fn write_checkpoint(dir: &Path, path: &Path, batch: &RecordBatch) -> Result<()> {
-    let mut bytes =
-        newsflow_core::ipc::to_bytes("checkpoint", &batch.schema(), std::slice::from_ref(batch))?;
-    let digest = xxhash_rust::xxh3::xxh3_64(&bytes);
-    bytes.extend_from_slice(&digest.to_le_bytes());
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+    let tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
-    std::io::Write::write_all(&mut tmp, &bytes)
+    let hashing = Hashing {
+        inner: std::io::BufWriter::new(tmp.as_file()),
+        state: xxhash_rust::xxh3::Xxh3::new(),
+    };
+    let mut writer = newsflow_core::ipc::IpcWriter::new("checkpoint", hashing, &batch.schema())?;
+    writer.write(batch)?;
+    let Hashing { mut inner, state } = writer.finish()?;
+    std::io::Write::write_all(&mut inner, &state.digest().to_le_bytes())
+        .and_then(|()| std::io::Write::flush(&mut inner))
         .with_context(|| format!("cannot write {}", tmp.path().display()))?;
+    drop(inner);
     tmp.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
 
+/// A writer that hashes what passes through it.
+struct Hashing<W> {
+    inner: W,
+    state: xxhash_rust::xxh3::Xxh3,
+}
+
+impl<W: std::io::Write> std::io::Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.state.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Reads back the batch of `rows` rows that [`write_checkpoint`] stored.
 fn read_checkpoint(path: &Path, schema: &SchemaRef, rows: usize) -> Result<RecordBatch> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let (data, digest) = bytes.split_at(bytes.len().saturating_sub(DIGEST_BYTES));
+    let mut bytes =
+        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let data = bytes.len().saturating_sub(DIGEST_BYTES);
     anyhow::ensure!(
-        digest.len() == DIGEST_BYTES
-            && xxhash_rust::xxh3::xxh3_64(data).to_le_bytes()[..] == *digest,
+        bytes.len() >= DIGEST_BYTES
+            && xxhash_rust::xxh3::xxh3_64(&bytes[..data]).to_le_bytes()[..] == bytes[data..],
         "damaged (its digest does not match)"
     );
+    bytes.truncate(data);
     let mut batches = Vec::new();
-    for b in newsflow_core::ipc::read_stream("checkpoint", data)? {
-        batches.push(conform("checkpoint", b?, schema)?);
+    for b in newsflow_core::ipc::decode_all("checkpoint", bytes)? {
+        batches.push(conform("checkpoint", b, schema)?);
     }
     let batch = match batches.len() {
         1 => batches.pop().expect("one batch"),

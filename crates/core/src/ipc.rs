@@ -63,6 +63,22 @@ pub fn read_stream<R: Read>(stage: &str, reader: R) -> Result<IpcStream<R>> {
     })
 }
 
+/// The batches of a whole IPC stream held in memory, decoded without
+/// copying: their buffers point into `bytes`, which they keep alive.
+pub fn decode_all(stage: &str, bytes: Vec<u8>) -> Result<Vec<RecordBatch>> {
+    let mut buffer = arrow_buffer::Buffer::from_vec(bytes);
+    let mut decoder = arrow_ipc::reader::StreamDecoder::new();
+    let mut batches = Vec::new();
+    while let Some(batch) = decoder
+        .decode(&mut buffer)
+        .map_err(|e| Error::arrow(stage, e))?
+    {
+        batches.push(crate::batch::normalize_string_types(stage, batch)?);
+    }
+    decoder.finish().map_err(|e| Error::arrow(stage, e))?;
+    Ok(batches)
+}
+
 /// Writes batches as one IPC stream with `schema`.
 pub struct IpcWriter<W: Write> {
     stage: String,
