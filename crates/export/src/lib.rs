@@ -103,6 +103,15 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Preparing batches on other threads
+//!
+//! [`Exporter::write`] checks a batch, splits it into the four tables,
+//! formats its CSV records and writes them. The first three steps need no
+//! file: a [`Preparer`] (from [`Exporter::preparer`]) does them on any
+//! thread, and [`Exporter::write_prepared`] writes the result, in row order,
+//! to the same bytes `write` would have produced. The CLI's runner prepares
+//! on its workers and writes on the coordinating thread.
 
 #![deny(missing_docs)]
 
