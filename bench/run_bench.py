@@ -142,6 +142,8 @@ def configs(args, corpora):
     main = args.size
     for threads in args.threads:
         out.append((f"newsflow_t{threads}", main, ("newsflow", threads)))
+        if args.compare_bin:
+            out.append((f"compare_t{threads}", main, ("compare", threads)))
     if not args.skip_python:
         out.append(("python_baseline_p2", main, ("python", 2)))
     out.append(("io_floor", main, ("io", None)))
@@ -159,8 +161,9 @@ def run_one(args, name, size, spec, corpora, rep):
     work = os.path.join(args.out, "runs", name)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(os.path.dirname(work), exist_ok=True)
-    if kind == "newsflow":
-        cmd = [args.bin, "run", c["path"], "-o", work, "--threads", str(param), "-q"]
+    if kind in ("newsflow", "compare"):
+        binary = args.bin if kind == "newsflow" else args.compare_bin
+        cmd = [binary, "run", c["path"], "-o", work, "--threads", str(param), "-q"]
     elif kind == "python":
         cmd = [args.python, os.path.join(BENCH, "python_baseline.py"), c["path"], "-o", work,
                "--procs", str(param), "--data", os.path.join(ROOT, "data")]
@@ -170,7 +173,7 @@ def run_one(args, name, size, spec, corpora, rep):
     log(f"  rep {rep + 1}: {name} ({size} docs) ...")
     r = measure(cmd)
     r["documents"] = None
-    if kind == "newsflow":
+    if kind in ("newsflow", "compare"):
         with open(os.path.join(work, "manifest.json")) as f:
             m = json.load(f)
         r["documents"] = m.get("documents")
@@ -233,6 +236,9 @@ def main():
     ap.add_argument("--threads", type=lambda s: [int(x) for x in s.split(",")], default=[2, 1])
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--skip-python", action="store_true")
+    ap.add_argument("--compare-bin", help="another newsflow binary (say, a frozen copy of an older build), "
+                    "run next to --bin in every repetition: the paired ratios say how much faster --bin is "
+                    "on the same machine at the same moment")
     args = ap.parse_args()
 
     os.makedirs(args.out, exist_ok=True)
@@ -242,6 +248,11 @@ def main():
     with open(args.bin, "rb") as f:
         info["binary_sha256"] = hashlib.sha256(f.read()).hexdigest()[:16]
     info["binary"] = os.path.relpath(args.bin, ROOT)
+    if args.compare_bin:
+        if not os.path.exists(args.compare_bin):
+            raise SystemExit(f"{args.compare_bin} not found")
+        with open(args.compare_bin, "rb") as f:
+            info["compare_binary_sha256"] = hashlib.sha256(f.read()).hexdigest()[:16]
     try:
         info["git_rev"] = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                                          capture_output=True, text=True).stdout.strip()
@@ -286,6 +297,11 @@ def main():
         # CPU-based versions: far less sensitive to other load on a shared machine.
         ratios["scale_cpu_per_doc_big_over_small"] = (big["cpu_s"] / big["corpus_docs"]) / (small["cpu_s"] / small["corpus_docs"])
         ratios["scale_cpu_per_mb_big_over_small"] = (big["cpu_s"] / big["corpus_mb"]) / (small["cpu_s"] / small["corpus_mb"])
+    for threads in args.threads if args.compare_bin else []:
+        ratios[f"speedup_over_compare_bin_t{threads}"] = paired(
+            results, f"newsflow_t{threads}", f"compare_t{threads}", wall)
+        ratios[f"cpu_compare_bin_over_newsflow_t{threads}"] = paired(
+            results, f"newsflow_t{threads}", f"compare_t{threads}", lambda x, y: y["cpu_s"] / x["cpu_s"])
     if args.large:
         ratios["wall_newsflow_over_io_floor_large"] = paired(
             results, f"{t_hi}_large", "io_floor_large", lambda x, y: x["wall_s"] / y["wall_s"])
@@ -336,7 +352,9 @@ def main():
     for k in ("cpu_newsflow_over_python", "cpu_python_over_newsflow", "cpu_newsflow_over_io_floor",
               "scale_ms_per_doc_big_over_small", "scale_s_per_mb_big_over_small",
               "scale_cpu_per_doc_big_over_small", "scale_cpu_per_mb_big_over_small",
-              "wall_newsflow_over_io_floor_large"):
+              "wall_newsflow_over_io_floor_large",
+              *(f"{p}_t{t}" for t in args.threads
+                for p in ("speedup_over_compare_bin", "cpu_compare_bin_over_newsflow"))):
         if ratios.get(k) is not None:
             lines.append(f"| {k} | {fmt(ratios[k])} | | |")
     stage_rows = [(n, s["stage_ms"]) for n, s in summary.items() if s.get("stage_ms")]
