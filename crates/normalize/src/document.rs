@@ -306,7 +306,7 @@ impl Normalizer {
         if let Some((_, i)) = top_date {
             keep[i] = false;
         }
-        let (paras, para_lines) = paragraphs(&lines, &keep);
+        let (mut paras, para_lines) = paragraphs(&lines, &keep);
 
         // Dateline among the first paragraphs.
         let mut dateline: Option<(usize, Dateline)> = None;
@@ -347,7 +347,7 @@ impl Normalizer {
                 if !first.is_empty() {
                     body.push(first.to_string());
                 }
-                body.extend(paras[k + 1..].iter().cloned());
+                body.extend(paras.drain(k + 1..));
                 doc.prov("body", "body.after_dateline");
                 header
             }
@@ -363,7 +363,7 @@ impl Normalizer {
                     ),
                     _ => (HeaderInfo::default(), self.read_top(&paras, &mut doc)),
                 };
-                body.extend(paras[start..].iter().cloned());
+                body.extend(paras.drain(start..));
                 let mut header = header;
                 self.read_meta_lines(&mut body, &mut doc, &mut header);
                 header
@@ -442,6 +442,13 @@ impl Normalizer {
             doc.prov("headings", "body.heading_shape");
         }
         doc.body = body.join("\n\n");
+        // The text is in `doc.body` now: free the cleaned text and its
+        // pieces before language detection and entities (each about the
+        // size of the document).
+        drop(body);
+        drop(paras);
+        drop(lines);
+        drop(cleaned);
 
         // What a transcript title says.
         let mut title_date = None;
