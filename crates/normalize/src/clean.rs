@@ -47,28 +47,62 @@ fn is_ignorable(c: char) -> bool {
         | '\u{FFF9}'..='\u{FFFB}')
 }
 
+/// Bytes that start a character [`map_chars`] may change: the C0 controls
+/// but the line feed, DEL, and the lead bytes of the non-ASCII characters
+/// it maps or drops (U+00AD, U+034F, U+061C, U+1680, U+180E, U+2000 to
+/// U+206F, U+3000, U+FEFF, U+FFF9 to U+FFFB). None of them is a UTF-8
+/// continuation byte, so each one found starts a character (a test checks
+/// every character against the table).
+const MAP_LEADS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b != b'\n' as usize;
+        b += 1;
+    }
+    table[0x7F] = true;
+    let leads = [0xC2, 0xCD, 0xD8, 0xE1, 0xE2, 0xE3, 0xEF];
+    let mut k = 0;
+    while k < leads.len() {
+        table[leads[k]] = true;
+        k += 1;
+    }
+    table
+};
+
 /// First step: drops ignorable and C0 control characters and maps line and
 /// space separators. No-break spaces and C1 controls are kept for mojibake
-/// repair. Runs of characters that stay as they are are copied as slices.
+/// repair. Only the characters starting with a byte of [`MAP_LEADS`] are
+/// decoded; the runs between them are copied as slices.
 fn map_chars(text: &str, out: &mut String) {
     out.clear();
     out.reserve(text.len());
+    let bytes = text.as_bytes();
     let mut run_start = 0;
-    for (i, c) in text.char_indices() {
+    let mut i = 0;
+    while let Some(skip) = bytes[i..].iter().position(|&b| MAP_LEADS[usize::from(b)]) {
+        i += skip;
+        let c = text[i..]
+            .chars()
+            .next()
+            .expect("a lead byte starts a character");
         let replacement = match c {
-            ' '..='~' | '\n' => continue,
-            '\r' if text.as_bytes().get(i + 1) == Some(&b'\n') => "",
+            '\r' if bytes.get(i + 1) == Some(&b'\n') => "",
             '\r' | '\u{000B}' | '\u{000C}' | '\u{2028}' => "\n",
             '\u{2029}' => "\n\n",
             '\t' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => {
                 " "
             }
             c if c.is_ascii_control() || is_ignorable(c) => "",
-            _ => continue,
+            _ => {
+                i += c.len_utf8();
+                continue;
+            }
         };
         out.push_str(&text[run_start..i]);
         out.push_str(replacement);
-        run_start = i + c.len_utf8();
+        i += c.len_utf8();
+        run_start = i;
     }
     out.push_str(&text[run_start..]);
 }
@@ -127,10 +161,20 @@ fn layout_lines(text: &str) -> String {
         // A space is owed before the next word (never at the line start).
         let mut space = false;
         let mut word_start = 0;
-        for (i, c) in line.char_indices() {
-            if !(c == ' ' || c == '\u{A0}' || ('\u{80}'..='\u{9F}').contains(&c)) {
-                continue;
-            }
+        // The spaces are ' ' and, as two bytes starting with 0xC2, U+00A0
+        // and the C1 controls; every other character is part of a word.
+        let bytes = line.as_bytes();
+        let mut i = 0;
+        while let Some(skip) = bytes[i..].iter().position(|&b| b == b' ' || b == 0xC2) {
+            i += skip;
+            let width = match (bytes[i], bytes.get(i + 1)) {
+                (b' ', _) => 1,
+                (_, Some(0x80..=0xA0)) => 2,
+                _ => {
+                    i += 2;
+                    continue;
+                }
+            };
             if word_start < i {
                 if space {
                     out.push(' ');
@@ -138,7 +182,8 @@ fn layout_lines(text: &str) -> String {
                 out.push_str(&line[word_start..i]);
             }
             space = out.len() > content_start;
-            word_start = i + c.len_utf8();
+            i += width;
+            word_start = i;
         }
         if word_start < line.len() {
             if space {
@@ -178,6 +223,24 @@ mod tests {
         }
         // U+0300, the first character not covered, starts with 0xCC.
         assert_eq!("\u{300}".as_bytes()[0], 0xCC);
+    }
+
+    #[test]
+    fn every_character_map_chars_changes_starts_with_a_byte_of_the_table() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let mut buf = [0; 4];
+            let s = c.encode_utf8(&mut buf);
+            // A lone `\r` changes; `\r\n` is checked by the property test.
+            if reference_map_chars(s) != *s {
+                assert!(
+                    MAP_LEADS[usize::from(s.as_bytes()[0])],
+                    "U+{:04X}",
+                    c as u32
+                );
+            }
+        }
+        // No continuation byte is in the table.
+        assert!(MAP_LEADS[0x80..0xC0].iter().all(|&lead| !lead));
     }
 
     /// The character-by-character definitions the two passes must match.
