@@ -257,8 +257,9 @@ fn run(
     let source = ingest_source(&ingest, shard_files);
     let corpus = ingest_source(&ingest, &files);
     let mut tally = Tally::default();
-    // Splitting and CSV formatting run on the workers; the Parquet writers
-    // and the file writes stay on this thread, in row order.
+    // Splitting and CSV formatting run on the workers in parallel; the
+    // Parquet writers and the file writes run on one worker at a time, in
+    // row order (see the runner).
     let preparer = exporter.preparer();
     let prepare = |b: RecordBatch| Ok((preparer.prepare(&b)?, b));
     let stats = runner.execute(&source, &corpus, &input, out, &prepare, &mut |(
@@ -366,11 +367,11 @@ struct StreamOut {
 }
 
 impl StreamOut {
-    fn open(path: Option<&Path>) -> Result<(StreamOut, Box<dyn Write>)> {
+    fn open(path: Option<&Path>) -> Result<(StreamOut, Box<dyn Write + Send>)> {
         match path {
             None => Ok((
                 StreamOut { target: None },
-                Box::new(BufWriter::new(std::io::stdout().lock())),
+                Box::new(BufWriter::new(std::io::stdout())),
             )),
             Some(path) => {
                 let dir = path

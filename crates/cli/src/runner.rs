@@ -3,9 +3,13 @@
 //!
 //! A producer thread reads batches from the source into a bounded channel;
 //! the runner hands each batch to the pool as a task of its own, with at
-//! most two batches per thread in flight, and passes the results to the sink
-//! in input order. Memory is bounded by the channel and the batches in
-//! flight (ingest closes batches at `batch_bytes`), never by the corpus.
+//! most two batches per thread in flight, and the results reach the sink in
+//! input order. The sink runs on the workers: the one that completes the
+//! batch next in order hands it over (with any that were waiting behind
+//! it), one worker at a time, so `--threads N` is N threads of work and no
+//! third thread competes with two workers for two cores. Memory is bounded
+//! by the channel and the batches in flight (ingest closes batches at
+//! `batch_bytes`), never by the corpus.
 //!
 //! When the pipeline contains `normalize`, the run takes three passes:
 //! 1. the source is read once to count line fingerprints per source
@@ -19,8 +23,8 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -321,9 +325,10 @@ impl Runner {
     /// shard cleans its documents exactly as a single run would.
     ///
     /// Each final batch goes through `prepare` on the worker that made it
-    /// (timed as `export_prepare`), then to `sink`, in input order, on the
-    /// calling thread: work that does not need the order (formatting output)
-    /// belongs in `prepare`.
+    /// (timed as `export_prepare`), then to `sink`, in input order, on one
+    /// worker at a time (timed as `export_write`): work that does not need
+    /// the order (formatting output) belongs in `prepare`, where the workers
+    /// do it in parallel.
     pub fn execute<P: Send>(
         mut self,
         source: Source<'_, '_>,
@@ -331,15 +336,19 @@ impl Runner {
         input: &SchemaRef,
         spill_dir: &Path,
         prepare: &(dyn Fn(RecordBatch) -> Result<P> + Sync),
-        sink: &mut dyn FnMut(P) -> Result<()>,
+        sink: &mut (dyn FnMut(P) -> Result<()> + Send),
     ) -> Result<RunStats> {
         let mut stats = RunStats::default();
+        let times = &self.times;
         let mut deliver = |(rows, prepared): (usize, P)| {
             if let Some(p) = &self.progress {
                 p.advance(rows);
             }
             stats.rows += rows as u64;
-            sink(prepared)
+            let started = Instant::now();
+            let written = sink(prepared);
+            add_time(times, "export_write", started.elapsed());
+            written
         };
         let normalize_at = self
             .stages
@@ -533,8 +542,7 @@ impl Runner {
     }
 
     fn record(&self, name: &str, took: Duration) {
-        let mut times = self.times.lock().expect("timing lock");
-        *times.entry(name.to_string()).or_default() += took;
+        add_time(&self.times, name, took);
     }
 
     fn stage_ms(&self) -> BTreeMap<String, u64> {
@@ -569,7 +577,7 @@ impl Runner {
         &self,
         iter: BatchIter<'_>,
         f: &(dyn Fn(RecordBatch) -> Result<T> + Sync),
-        sink: &mut dyn FnMut(T) -> Result<()>,
+        sink: &mut (dyn FnMut(T) -> Result<()> + Send),
     ) -> Result<()> {
         let depth = self.threads * 2;
         let (tx, rx) = sync_channel(depth);
@@ -591,59 +599,142 @@ impl Runner {
     /// Each batch is a task of its own on the pool, and up to `window`
     /// batches are in flight at once: a worker that finishes takes the next
     /// batch at once instead of waiting for the slowest batch of a group
-    /// (one long document no longer idles the other threads). This thread
-    /// hands the results to `sink` in input order as they complete, so
-    /// export and spill writing overlap with the stages.
+    /// (one long document no longer idles the other threads). The results
+    /// reach `sink` in input order through an [`InOrder`], on the workers;
+    /// this thread only feeds the pool and waits for room in the window.
     fn consume<T: Send>(
         &self,
         rx: Receiver<newsflow_core::Result<RecordBatch>>,
         window: usize,
         f: &(dyn Fn(RecordBatch) -> Result<T> + Sync),
-        sink: &mut dyn FnMut(T) -> Result<()>,
+        sink: &mut (dyn FnMut(T) -> Result<()> + Send),
     ) -> Result<()> {
         let window = window.max(1) as u64;
+        let order = InOrder::new(sink);
         self.pool.in_place_scope(|scope| {
-            let (done_tx, done_rx) = std::sync::mpsc::channel::<(u64, Result<T>)>();
             let mut spawned = 0u64;
-            let mut delivered = 0u64;
-            let mut ready: BTreeMap<u64, Result<T>> = BTreeMap::new();
-            let mut ended = false;
             loop {
-                while !ended && spawned - delivered < window {
-                    match rx.recv() {
-                        Ok(batch) => {
-                            let batch = batch?;
-                            let seq = spawned;
-                            spawned += 1;
-                            let done = done_tx.clone();
-                            scope.spawn(move |_| {
-                                let result =
-                                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                        f(batch)
-                                    }))
-                                    .unwrap_or_else(|_| {
-                                        Err(anyhow::anyhow!("a worker thread panicked"))
-                                    });
-                                // The receiver is gone only when the run already failed.
-                                let _ = done.send((seq, result));
-                            });
-                        }
-                        Err(_) => ended = true,
+                order.wait_until(|next| spawned - next < window)?;
+                let Ok(batch) = rx.recv() else { break };
+                let batch = match batch {
+                    Ok(batch) => batch,
+                    Err(e) => {
+                        order.fail();
+                        return Err(e.into());
                     }
-                }
-                if delivered == spawned {
-                    return Ok(());
-                }
-                while !ready.contains_key(&delivered) {
-                    let (seq, result) = done_rx.recv().context("a worker thread stopped")?;
-                    ready.insert(seq, result);
-                }
-                while let Some(result) = ready.remove(&delivered) {
-                    delivered += 1;
-                    sink(result?)?;
-                }
+                };
+                let seq = spawned;
+                spawned += 1;
+                let order = &order;
+                scope.spawn(move |_| {
+                    let result =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(batch)))
+                            .unwrap_or_else(|_| Err(anyhow::anyhow!("a worker thread panicked")));
+                    order.deliver(seq, result);
+                });
             }
+            order.wait_until(|next| next == spawned)
         })
+    }
+}
+
+/// Adds `took` to the busy time of `name`.
+fn add_time(times: &Mutex<BTreeMap<String, Duration>>, name: &str, took: Duration) {
+    let mut times = times.lock().expect("timing lock");
+    *times.entry(name.to_string()).or_default() += took;
+}
+
+/// Hands results, which complete in any order, to a sink in sequence order.
+///
+/// The worker that delivers the result next in order runs the sink on it
+/// and on every result already waiting behind it; while it does, the others
+/// only leave their results and go back to work. The sink runs on one
+/// thread at a time, outside the lock on the waiting results.
+struct InOrder<'s, T> {
+    state: Mutex<Waiting<T>>,
+    /// Signalled when `next` moves or a result fails.
+    moved: Condvar,
+    sink: Mutex<&'s mut (dyn FnMut(T) -> Result<()> + Send)>,
+}
+
+struct Waiting<T> {
+    /// Sequence number of the next result the sink takes.
+    next: u64,
+    ready: BTreeMap<u64, Result<T>>,
+    /// A worker is running the sink.
+    draining: bool,
+    /// The first error; the sink takes nothing after it.
+    error: Option<anyhow::Error>,
+    failed: bool,
+}
+
+impl<'s, T> InOrder<'s, T> {
+    fn new(sink: &'s mut (dyn FnMut(T) -> Result<()> + Send)) -> Self {
+        InOrder {
+            state: Mutex::new(Waiting {
+                next: 0,
+                ready: BTreeMap::new(),
+                draining: false,
+                error: None,
+                failed: false,
+            }),
+            moved: Condvar::new(),
+            sink: Mutex::new(sink),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Waiting<T>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Leaves result `seq`; runs the sink if it is next and no other worker
+    /// is running it.
+    fn deliver(&self, seq: u64, result: Result<T>) {
+        let mut state = self.lock();
+        state.ready.insert(seq, result);
+        if state.draining {
+            return;
+        }
+        state.draining = true;
+        while !state.failed {
+            let next = state.next;
+            let Some(result) = state.ready.remove(&next) else {
+                break;
+            };
+            drop(state);
+            let outcome = result.and_then(|item| {
+                let mut sink = self.sink.lock().unwrap_or_else(|e| e.into_inner());
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (*sink)(item)))
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("the output sink panicked")))
+            });
+            state = self.lock();
+            state.next += 1;
+            if let Err(e) = outcome {
+                state.error = Some(e);
+                state.failed = true;
+            }
+            self.moved.notify_all();
+        }
+        state.draining = false;
+    }
+
+    /// Stops the sink from taking more results (the run failed elsewhere).
+    fn fail(&self) {
+        self.lock().failed = true;
+    }
+
+    /// Waits until `done(next)` holds, or returns the first error.
+    fn wait_until(&self, done: impl Fn(u64) -> bool) -> Result<()> {
+        let mut state = self.lock();
+        loop {
+            if let Some(e) = state.error.take() {
+                return Err(e);
+            }
+            if done(state.next) {
+                return Ok(());
+            }
+            state = self.moved.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
     }
 }
 
@@ -673,6 +764,62 @@ mod tests {
     use super::*;
     use crate::config::LoadedConfig;
     use crate::registry;
+
+    #[test]
+    fn results_reach_the_sink_in_order_one_thread_at_a_time() {
+        const N: u64 = 400;
+        let mut got = Vec::new();
+        let inside = std::sync::atomic::AtomicBool::new(false);
+        let mut sink = |x: u64| -> Result<()> {
+            assert!(
+                !inside.swap(true, Ordering::SeqCst),
+                "two threads in the sink"
+            );
+            std::thread::yield_now();
+            got.push(x);
+            inside.store(false, Ordering::SeqCst);
+            Ok(())
+        };
+        {
+            let order = InOrder::new(&mut sink);
+            // Four threads deliver interleaved sequence numbers, each its
+            // own in reverse order within blocks of ten.
+            std::thread::scope(|scope| {
+                for t in 0..4u64 {
+                    let order = &order;
+                    scope.spawn(move || {
+                        let mine: Vec<u64> = (0..N).filter(|s| s % 4 == t).collect();
+                        for block in mine.chunks(10) {
+                            for &seq in block.iter().rev() {
+                                order.deliver(seq, Ok(seq));
+                            }
+                        }
+                    });
+                }
+            });
+            order.wait_until(|next| next == N).unwrap();
+        }
+        assert_eq!(got, (0..N).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_sink_takes_nothing_after_a_failed_result() {
+        let mut got = Vec::new();
+        let mut sink = |x: u64| -> Result<()> {
+            got.push(x);
+            Ok(())
+        };
+        {
+            let order = InOrder::new(&mut sink);
+            order.deliver(2, Ok(2));
+            order.deliver(1, Err(anyhow::anyhow!("batch 1 failed")));
+            order.deliver(0, Ok(0));
+            order.deliver(3, Ok(3));
+            let err = order.wait_until(|next| next == 4).unwrap_err();
+            assert_eq!(err.to_string(), "batch 1 failed");
+        }
+        assert_eq!(got, vec![0]);
+    }
 
     /// A stage after normalization that counts the rows reaching it with
     /// their raw text.

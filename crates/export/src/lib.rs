@@ -111,7 +111,7 @@
 //! file: a [`Preparer`] (from [`Exporter::preparer`]) does them on any
 //! thread, and [`Exporter::write_prepared`] writes the result, in row order,
 //! to the same bytes `write` would have produced. The CLI's runner prepares
-//! on its workers and writes on the coordinating thread.
+//! on its workers in parallel and writes on one worker at a time.
 
 #![deny(missing_docs)]
 
