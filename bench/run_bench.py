@@ -13,6 +13,10 @@ reported, and ratios are computed per repetition from runs made next to
 each other and then the median ratio is taken. The page cache is warm for
 every run (each corpus is read once before timing).
 
+Besides `--threads 2` and `--threads 1`, newsflow runs with `--threads 1`
+pinned to one CPU (newsflow_t1_one_core; --skip-one-core leaves it out): a
+run also has a thread reading the input, which may use the second core.
+
 Per run: wall time, CPU (user+sys of the child and its waited-for children,
 from os.wait4), peak RSS (ru_maxrss of the child = the largest single
 process; and the peak of the summed RSS of the process tree sampled every

@@ -26,11 +26,12 @@ def threads(pid):
 
 
 def rss_mib(pid):
+    """RSS of pid in MiB, or None once it has exited (a zombie has no VmRSS)."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmRSS"):
                 return int(line.split()[1]) // 1024
-    return 0
+    return None
 
 
 def main():
@@ -52,6 +53,8 @@ def main():
             now = threads(proc.pid)
             rss = rss_mib(proc.pid)
         except OSError:
+            break
+        if rss is None:
             break
         busy = {tid: (t - before.get(tid, ("", 0))[1]) / ticks / args.interval for tid, (_, t) in now.items()}
         top = sorted(busy.items(), key=lambda kv: -kv[1])[:4]
