@@ -4,9 +4,10 @@
 //! batches it is given (page boundaries are decided between calls), and the
 //! batches the export receives depend on how the runner chunked the corpus.
 //! [`ParquetSink`] therefore re-chunks: it buffers rows and hands the writer
-//! slices of exactly [`WRITE_ROWS`] rows (the last one shorter), counted
-//! from the first row of the file, so a file's bytes depend only on its rows
-//! and the config. Only those few rows are buffered here, as copies; the
+//! slices of [`WRITE_ROWS`] rows, or fewer when their string values reach
+//! [`WRITE_BYTES`], counted from the first row of the file, so a file's
+//! bytes depend only on its rows and the config. Only the rows of one slice
+//! are buffered here, as copies; the
 //! writer keeps the encoded, compressed pages of the row group in progress,
 //! which closes at `row_group_size` rows or about [`ROW_GROUP_BYTES`],
 //! whichever comes first.
@@ -17,6 +18,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
+use arrow_array::cast::AsArray;
 use arrow_schema::SchemaRef;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Encoding;
@@ -33,8 +35,14 @@ use crate::error::{ExportError, Result};
 /// pid, so identical rows give identical bytes.
 pub const CREATED_BY: &str = concat!("newsflow ", env!("CARGO_PKG_VERSION"));
 
-/// Rows handed to the writer per call.
+/// Rows handed to the writer per call, at most.
 pub const WRITE_ROWS: usize = 256;
+
+/// A slice also ends at the row that brings its string values to this many
+/// bytes, so that a run of long documents is not buffered 256 at a time
+/// (256 bodies of 4 MB would be 1 GiB, and as much again for the copy that
+/// joins them).
+pub const WRITE_BYTES: usize = 2 * 1024 * 1024;
 
 /// A row group is closed once the writer estimates it at this many bytes.
 pub const ROW_GROUP_BYTES: usize = 64 * 1024 * 1024;
@@ -100,6 +108,25 @@ pub(crate) fn documents_properties(config: &ExportConfig) -> Result<WriterProper
     Ok(Arc::new(builder.build()))
 }
 
+/// The bytes of the string values of each row of `batch`, summed over its
+/// string columns (the other columns are small and fixed-width, or
+/// dictionary-coded, and are not counted).
+fn text_bytes_per_row(batch: &RecordBatch) -> Vec<usize> {
+    let mut sizes = vec![0usize; batch.num_rows()];
+    for column in batch.columns() {
+        if let Some(strings) = column.as_string_opt::<i32>() {
+            for (size, w) in sizes.iter_mut().zip(strings.offsets().windows(2)) {
+                *size += (w[1] - w[0]) as usize;
+            }
+        } else if let Some(strings) = column.as_string_opt::<i64>() {
+            for (size, w) in sizes.iter_mut().zip(strings.offsets().windows(2)) {
+                *size += (w[1] - w[0]) as usize;
+            }
+        }
+    }
+    sizes
+}
+
 /// A copy of `rows` that owns its buffers. The batches the sink gets share
 /// their buffers with every other column of the runner's batch (a batch
 /// read back from the spill is one allocation), so a few rows kept waiting
@@ -122,6 +149,7 @@ pub(crate) struct ParquetSink {
     writer: ArrowWriter<BufWriter<File>>,
     pending: Vec<RecordBatch>,
     pending_rows: usize,
+    pending_bytes: usize,
     rows: u64,
 }
 
@@ -148,6 +176,7 @@ impl ParquetSink {
             writer,
             pending: Vec::new(),
             pending_rows: 0,
+            pending_bytes: 0,
             rows: 0,
         })
     }
@@ -164,12 +193,19 @@ impl ParquetSink {
             return Ok(());
         }
         self.rows += n as u64;
-        self.pending_rows += n;
-        if self.pending_rows >= WRITE_ROWS {
-            self.pending.push(batch);
-            self.drain(false)?;
-        } else {
-            self.keep(&batch)?;
+        let sizes = text_bytes_per_row(&batch);
+        let mut start = 0;
+        for (row, size) in sizes.into_iter().enumerate() {
+            self.pending_rows += 1;
+            self.pending_bytes += size;
+            if self.pending_rows >= WRITE_ROWS || self.pending_bytes >= WRITE_BYTES {
+                self.pending.push(batch.slice(start, row + 1 - start));
+                self.write_pending()?;
+                start = row + 1;
+            }
+        }
+        if start < n {
+            self.keep(&batch.slice(start, n - start))?;
         }
         Ok(())
     }
@@ -184,40 +220,24 @@ impl ParquetSink {
         Ok(())
     }
 
-    /// Writes every full slice of [`WRITE_ROWS`] buffered, and with `all`
-    /// the remainder.
-    fn drain(&mut self, all: bool) -> Result<()> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let merged = if self.pending.len() == 1 {
-            self.pending.pop().expect("one pending batch")
-        } else {
-            let merged = arrow_select::concat::concat_batches(&self.schema, &self.pending)
-                .map_err(|source| ExportError::Arrow {
-                    path: self.path.clone(),
-                    source,
-                })?;
-            self.pending.clear();
-            merged
-        };
-        let total = merged.num_rows();
-        let mut offset = 0;
-        while total - offset >= WRITE_ROWS {
-            self.write_rows(&merged.slice(offset, WRITE_ROWS))?;
-            offset += WRITE_ROWS;
-        }
-        let rest = total - offset;
-        if rest > 0 {
-            let tail = merged.slice(offset, rest);
-            if all {
-                self.write_rows(&tail)?;
-            } else {
-                self.keep(&tail)?;
+    /// Writes the buffered rows as one slice.
+    fn write_pending(&mut self) -> Result<()> {
+        let slice = match self.pending.len() {
+            0 => return Ok(()),
+            1 => self.pending.pop().expect("one pending batch"),
+            _ => {
+                let merged = arrow_select::concat::concat_batches(&self.schema, &self.pending)
+                    .map_err(|source| ExportError::Arrow {
+                        path: self.path.clone(),
+                        source,
+                    })?;
+                self.pending.clear();
+                merged
             }
-        }
-        self.pending_rows = if all { 0 } else { rest };
-        Ok(())
+        };
+        self.pending_rows = 0;
+        self.pending_bytes = 0;
+        self.write_rows(&slice)
     }
 
     fn write_rows(&mut self, batch: &RecordBatch) -> Result<()> {
@@ -232,7 +252,7 @@ impl ParquetSink {
     /// Writes the remaining rows and the footer, flushes and fsyncs the file.
     /// Returns its temporary path.
     pub(crate) fn finish(mut self) -> Result<PathBuf> {
-        self.drain(true)?;
+        self.write_pending()?;
         let path = self.path;
         let buffered = self
             .writer
@@ -275,5 +295,28 @@ mod tests {
             kept.get_array_memory_size()
         );
         assert_eq!(kept.column(0).len(), 3);
+    }
+
+    #[test]
+    fn long_rows_are_written_before_a_full_slice_of_rows() {
+        let schema = Arc::new(Schema::new(vec![Field::new("body", DataType::Utf8, false)]));
+        let dir = tempfile::tempdir().unwrap();
+        let props = Arc::new(WriterProperties::builder().build());
+        let mut sink =
+            ParquetSink::create(dir.path().join("t.parquet"), schema.clone(), &props).unwrap();
+        let row = "y".repeat(WRITE_BYTES / 3 + 1);
+        for i in 0..10 {
+            let values = StringArray::from(vec![format!("{i}{row}")]);
+            let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(values)]).unwrap();
+            sink.push(batch).unwrap();
+            // Three such rows pass WRITE_BYTES: at most two wait.
+            assert_eq!(sink.pending_rows, (i + 1) % 3, "after row {i}");
+            assert!(sink.pending_bytes < WRITE_BYTES);
+        }
+        let path = sink.finish().unwrap();
+        let file = std::fs::File::open(path).unwrap();
+        let reader = parquet::file::reader::SerializedFileReader::new(file).unwrap();
+        use parquet::file::reader::FileReader;
+        assert_eq!(reader.metadata().file_metadata().num_rows(), 10);
     }
 }
