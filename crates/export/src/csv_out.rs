@@ -24,6 +24,7 @@ use arrow_schema::{DataType, Schema};
 use newsflow_core::col;
 
 use crate::error::{ExportError, Result};
+use crate::flush::{Flush, Flusher};
 
 /// Separator between the items of a list cell.
 pub const LIST_SEPARATOR: &str = "; ";
@@ -42,6 +43,7 @@ const FORMULA_STARTS: &[u8] = b"=+-@\t\r";
 pub(crate) struct CsvSink {
     path: PathBuf,
     file: BufWriter<File>,
+    flush: Flush,
 }
 
 /// The writer of every record: RFC 4180 quoting, CRLF line ends. Records
@@ -56,7 +58,7 @@ fn record_writer() -> csv::Writer<Vec<u8>> {
 impl CsvSink {
     /// Creates (or truncates) `path` and writes the header row of `schema`.
     /// Fails before creating anything when a column's type has no CSV form.
-    pub(crate) fn create(path: PathBuf, schema: &Schema) -> Result<Self> {
+    pub(crate) fn create(path: PathBuf, schema: &Schema, flusher: &Flusher) -> Result<Self> {
         for field in schema.fields() {
             if !supported(field.data_type()) {
                 return Err(ExportError::ColumnType {
@@ -79,6 +81,7 @@ impl CsvSink {
             .map_err(|e| csv_err(e.into_error().into()))?;
         let file = File::create(&path).map_err(|e| ExportError::io(&path, e))?;
         let mut sink = CsvSink {
+            flush: flusher.handle(path.clone()),
             path,
             file: BufWriter::new(file),
         };
@@ -90,7 +93,9 @@ impl CsvSink {
     pub(crate) fn write_records(&mut self, records: &[u8]) -> Result<()> {
         self.file
             .write_all(records)
-            .map_err(|e| ExportError::io(&self.path, e))
+            .map_err(|e| ExportError::io(&self.path, e))?;
+        self.flush.wrote(records.len() as u64, self.file.get_ref());
+        Ok(())
     }
 
     /// Flushes and fsyncs the file; returns its temporary path.

@@ -118,6 +118,7 @@
 mod config;
 mod csv_out;
 mod error;
+mod flush;
 mod manifest;
 mod parquet_out;
 mod split;
@@ -142,6 +143,7 @@ pub use manifest::{ExportSummary, Manifest};
 pub use parquet_out::CREATED_BY;
 
 use csv_out::CsvSink;
+use flush::Flusher;
 use parquet_out::ParquetSink;
 use split::Contract;
 pub use split::Split;
@@ -253,6 +255,7 @@ struct Outputs {
     rejects_csv: Option<CsvSink>,
     mentions: ParquetSink,
     evidence: ParquetSink,
+    flusher: Flusher,
 }
 
 impl Exporter {
@@ -290,6 +293,7 @@ impl Exporter {
             exporter.temps.push(path.clone());
             path
         };
+        let flusher = Flusher::start()?;
         let [
             documents_schema,
             rejects_schema,
@@ -300,20 +304,39 @@ impl Exporter {
             temp(files::DOCUMENTS_PARQUET),
             documents_schema.clone(),
             &parquet_out::documents_properties(config)?,
+            &flusher,
         )?;
-        let rejects =
-            ParquetSink::create(temp(files::REJECTS_PARQUET), rejects_schema.clone(), &props)?;
+        let rejects = ParquetSink::create(
+            temp(files::REJECTS_PARQUET),
+            rejects_schema.clone(),
+            &props,
+            &flusher,
+        )?;
         let spans = parquet_out::span_properties(config)?;
-        let mentions = ParquetSink::create(temp(files::MENTIONS_PARQUET), mentions_schema, &spans)?;
-        let evidence =
-            ParquetSink::create(temp(files::TOPIC_EVIDENCE_PARQUET), evidence_schema, &spans)?;
+        let mentions = ParquetSink::create(
+            temp(files::MENTIONS_PARQUET),
+            mentions_schema,
+            &spans,
+            &flusher,
+        )?;
+        let evidence = ParquetSink::create(
+            temp(files::TOPIC_EVIDENCE_PARQUET),
+            evidence_schema,
+            &spans,
+            &flusher,
+        )?;
         let (documents_csv, rejects_csv) = if config.csv {
             (
                 Some(CsvSink::create(
                     temp(files::DOCUMENTS_CSV),
                     &documents_schema,
+                    &flusher,
                 )?),
-                Some(CsvSink::create(temp(files::REJECTS_CSV), &rejects_schema)?),
+                Some(CsvSink::create(
+                    temp(files::REJECTS_CSV),
+                    &rejects_schema,
+                    &flusher,
+                )?),
             )
         } else {
             (None, None)
@@ -325,6 +348,7 @@ impl Exporter {
             rejects_csv,
             mentions,
             evidence,
+            flusher,
         });
         debug!(out_dir = %out_dir.display(), ?config, "export started");
         Ok(exporter)
@@ -413,6 +437,7 @@ impl Exporter {
         }
         finished.push((outputs.mentions.finish()?, files::MENTIONS_PARQUET));
         finished.push((outputs.evidence.finish()?, files::TOPIC_EVIDENCE_PARQUET));
+        outputs.flusher.finish()?;
 
         let mut stale = vec![files::MANIFEST_JSON];
         if !self.preparer.csv {

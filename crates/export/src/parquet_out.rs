@@ -30,6 +30,7 @@ use parquet::schema::types::ColumnPath;
 
 use crate::config::ExportConfig;
 use crate::error::{ExportError, Result};
+use crate::flush::{Flush, Flusher};
 
 /// The fixed `created_by` string of every Parquet file: no timestamp, host or
 /// pid, so identical rows give identical bytes.
@@ -151,6 +152,9 @@ pub(crate) struct ParquetSink {
     pending_rows: usize,
     pending_bytes: usize,
     rows: u64,
+    flush: Flush,
+    /// `bytes_written` of the writer when `flush` last heard of it.
+    reported: usize,
 }
 
 impl ParquetSink {
@@ -159,6 +163,7 @@ impl ParquetSink {
         path: PathBuf,
         schema: SchemaRef,
         props: &WriterPropertiesPtr,
+        flusher: &Flusher,
     ) -> Result<Self> {
         let file = File::create(&path).map_err(|e| ExportError::io(&path, e))?;
         let writer = ArrowWriter::try_new(
@@ -171,6 +176,8 @@ impl ParquetSink {
             source,
         })?;
         Ok(ParquetSink {
+            flush: flusher.handle(path.clone()),
+            reported: 0,
             path,
             schema,
             writer,
@@ -246,7 +253,14 @@ impl ParquetSink {
             .map_err(|source| ExportError::Parquet {
                 path: self.path.clone(),
                 source,
-            })
+            })?;
+        let written = self.writer.bytes_written();
+        self.flush.wrote(
+            (written - self.reported) as u64,
+            self.writer.inner().get_ref(),
+        );
+        self.reported = written;
+        Ok(())
     }
 
     /// Writes the remaining rows and the footer, flushes and fsyncs the file.
@@ -302,8 +316,14 @@ mod tests {
         let schema = Arc::new(Schema::new(vec![Field::new("body", DataType::Utf8, false)]));
         let dir = tempfile::tempdir().unwrap();
         let props = Arc::new(WriterProperties::builder().build());
-        let mut sink =
-            ParquetSink::create(dir.path().join("t.parquet"), schema.clone(), &props).unwrap();
+        let flusher = Flusher::start().unwrap();
+        let mut sink = ParquetSink::create(
+            dir.path().join("t.parquet"),
+            schema.clone(),
+            &props,
+            &flusher,
+        )
+        .unwrap();
         let row = "y".repeat(WRITE_BYTES / 3 + 1);
         for i in 0..10 {
             let values = StringArray::from(vec![format!("{i}{row}")]);
@@ -314,6 +334,7 @@ mod tests {
             assert!(sink.pending_bytes < WRITE_BYTES);
         }
         let path = sink.finish().unwrap();
+        flusher.finish().unwrap();
         let file = std::fs::File::open(path).unwrap();
         let reader = parquet::file::reader::SerializedFileReader::new(file).unwrap();
         use parquet::file::reader::FileReader;
