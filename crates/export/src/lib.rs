@@ -300,31 +300,19 @@ impl Exporter {
             mentions_schema,
             evidence_schema,
         ] = schemas;
-        let documents = ParquetSink::create(
-            temp(files::DOCUMENTS_PARQUET),
-            documents_schema.clone(),
-            &parquet_out::documents_properties(config)?,
-            &flusher,
-        )?;
-        let rejects = ParquetSink::create(
-            temp(files::REJECTS_PARQUET),
-            rejects_schema.clone(),
-            &props,
-            &flusher,
-        )?;
+        let documents_props = parquet_out::documents_properties(config)?;
         let spans = parquet_out::span_properties(config)?;
-        let mentions = ParquetSink::create(
-            temp(files::MENTIONS_PARQUET),
-            mentions_schema,
-            &spans,
-            &flusher,
+        let mut parquet = |name: &str, schema: &SchemaRef, props| {
+            ParquetSink::create(temp(name), schema.clone(), props, &flusher)
+        };
+        let documents = parquet(
+            files::DOCUMENTS_PARQUET,
+            &documents_schema,
+            &documents_props,
         )?;
-        let evidence = ParquetSink::create(
-            temp(files::TOPIC_EVIDENCE_PARQUET),
-            evidence_schema,
-            &spans,
-            &flusher,
-        )?;
+        let rejects = parquet(files::REJECTS_PARQUET, &rejects_schema, &props)?;
+        let mentions = parquet(files::MENTIONS_PARQUET, &mentions_schema, &spans)?;
+        let evidence = parquet(files::TOPIC_EVIDENCE_PARQUET, &evidence_schema, &spans)?;
         let (documents_csv, rejects_csv) = if config.csv {
             (
                 Some(CsvSink::create(
