@@ -425,7 +425,8 @@ impl Exporter {
         }
         finished.push((outputs.mentions.finish()?, files::MENTIONS_PARQUET));
         finished.push((outputs.evidence.finish()?, files::TOPIC_EVIDENCE_PARQUET));
-        outputs.flusher.finish()?;
+        let background_syncs = outputs.flusher.finish()?;
+        debug!(background_syncs, "output files synced during the run");
 
         let mut stale = vec![files::MANIFEST_JSON];
         if !self.preparer.csv {

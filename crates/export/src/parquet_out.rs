@@ -7,18 +7,17 @@
 //! slices of [`WRITE_ROWS`] rows, or fewer when their string values reach
 //! [`WRITE_BYTES`], counted from the first row of the file, so a file's
 //! bytes depend only on its rows and the config. Only the rows of one slice
-//! are buffered here, as copies; the
-//! writer keeps the encoded, compressed pages of the row group in progress,
-//! which closes at `row_group_size` rows or about [`ROW_GROUP_BYTES`],
-//! whichever comes first.
+//! are buffered here, as copies; the writer keeps the encoded, compressed
+//! pages of the row group in progress, which closes at `row_group_size`
+//! rows or about [`ROW_GROUP_BYTES`], whichever comes first.
 
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
+use arrow_array::{OffsetSizeTrait, RecordBatch};
 use arrow_schema::SchemaRef;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Encoding;
@@ -113,16 +112,17 @@ pub(crate) fn documents_properties(config: &ExportConfig) -> Result<WriterProper
 /// string columns (the other columns are small and fixed-width, or
 /// dictionary-coded, and are not counted).
 fn text_bytes_per_row(batch: &RecordBatch) -> Vec<usize> {
+    fn add<O: OffsetSizeTrait>(sizes: &mut [usize], offsets: &[O]) {
+        for (size, w) in sizes.iter_mut().zip(offsets.windows(2)) {
+            *size += (w[1] - w[0]).as_usize();
+        }
+    }
     let mut sizes = vec![0usize; batch.num_rows()];
     for column in batch.columns() {
         if let Some(strings) = column.as_string_opt::<i32>() {
-            for (size, w) in sizes.iter_mut().zip(strings.offsets().windows(2)) {
-                *size += (w[1] - w[0]) as usize;
-            }
+            add(&mut sizes, strings.offsets());
         } else if let Some(strings) = column.as_string_opt::<i64>() {
-            for (size, w) in sizes.iter_mut().zip(strings.offsets().windows(2)) {
-                *size += (w[1] - w[0]) as usize;
-            }
+            add(&mut sizes, strings.offsets());
         }
     }
     sizes
