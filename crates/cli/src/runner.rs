@@ -8,8 +8,9 @@
 //! batch next in order hands it over (with any that were waiting behind
 //! it), one worker at a time, so `--threads N` is N threads of work and no
 //! third thread competes with two workers for two cores. Memory is bounded
-//! by the channel and the batches in flight (ingest closes batches at
-//! `batch_bytes`), never by the corpus.
+//! by the batches in flight (ingest closes batches at `batch_bytes`), never
+//! by the corpus: at most two per thread, and of those waiting for a worker
+//! at most [`READ_AHEAD_BYTES`] (or one batch).
 //!
 //! When the pipeline contains `normalize`, the run takes three passes:
 //! 1. the source is read once to count line fingerprints per source
@@ -581,15 +582,21 @@ impl Runner {
     ) -> Result<()> {
         let depth = self.threads * 2;
         let (tx, rx) = sync_channel(depth);
+        let ahead = ReadAhead::new(READ_AHEAD_BYTES);
         std::thread::scope(|scope| {
+            let ahead = &ahead;
             scope.spawn(move || {
                 for batch in iter {
-                    if tx.send(batch).is_err() {
+                    let bytes = batch.as_ref().map_or(0, batch_bytes);
+                    if !ahead.reserve(bytes) || tx.send((batch, bytes)).is_err() {
                         break;
                     }
                 }
             });
-            self.consume(rx, depth, f, sink)
+            let done = self.consume(rx, depth, ahead, f, sink);
+            // Wakes a producer waiting for room that no worker will make.
+            ahead.close();
+            done
         })
     }
 
@@ -601,11 +608,13 @@ impl Runner {
     /// batch at once instead of waiting for the slowest batch of a group
     /// (one long document no longer idles the other threads). The results
     /// reach `sink` in input order through an [`InOrder`], on the workers;
-    /// this thread only feeds the pool and waits for room in the window.
+    /// this thread only feeds the pool and waits for room in the window. A
+    /// worker that starts on a batch releases its bytes in `ahead`.
     fn consume<T: Send>(
         &self,
-        rx: Receiver<newsflow_core::Result<RecordBatch>>,
+        rx: Receiver<(newsflow_core::Result<RecordBatch>, usize)>,
         window: usize,
+        ahead: &ReadAhead,
         f: &(dyn Fn(RecordBatch) -> Result<T> + Sync),
         sink: &mut (dyn FnMut(T) -> Result<()> + Send),
     ) -> Result<()> {
@@ -615,7 +624,9 @@ impl Runner {
             let mut spawned = 0u64;
             loop {
                 order.wait_until(|next| spawned - next < window)?;
-                let Ok(batch) = rx.recv() else { break };
+                let Ok((batch, bytes)) = rx.recv() else {
+                    break;
+                };
                 let batch = match batch {
                     Ok(batch) => batch,
                     Err(e) => {
@@ -627,6 +638,7 @@ impl Runner {
                 spawned += 1;
                 let order = &order;
                 scope.spawn(move |_| {
+                    ahead.release(bytes);
                     let result =
                         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(batch)))
                             .unwrap_or_else(|_| Err(anyhow::anyhow!("a worker thread panicked")));
@@ -635,6 +647,82 @@ impl Runner {
             }
             order.wait_until(|next| next == spawned)
         })
+    }
+}
+
+/// How many bytes of batches may wait for a worker: read ahead in the
+/// channel or spawned on the pool but not yet started. A batch larger than
+/// this still goes ahead when nothing else waits.
+///
+/// Counted in bytes, not only in batches, because batches differ in size by
+/// far more than their row counts suggest: a stored batch of pass 3 holds
+/// the body and every normalized column (about 2.5 times its input), and a
+/// batch of one 4 MB document is as large as a few hundred small ones.
+/// Nine such batches waiting took 85 MB of a 244 MB heap peak on a corpus
+/// of long documents (heaptrack, 2 threads). Reading a batch takes
+/// milliseconds and working on one takes a hundred or more, so one or two
+/// waiting batches keep the workers fed.
+const READ_AHEAD_BYTES: usize = 8 << 20;
+
+/// The Arrow buffer bytes of `batch`. Slices are counted by their length,
+/// so the columns of a batch decoded from one IPC message, which share its
+/// buffer, are not counted once per column.
+fn batch_bytes(batch: &RecordBatch) -> usize {
+    batch
+        .columns()
+        .iter()
+        .map(|c| c.to_data().get_slice_memory_size().unwrap_or(0))
+        .sum()
+}
+
+/// The byte count of batches waiting for a worker, bounded by a limit: the
+/// producer reserves a batch's bytes before it sends it, and the worker
+/// that starts on it releases them.
+struct ReadAhead {
+    /// Bytes waiting, or `None` once the consumer has stopped.
+    waiting: Mutex<Option<usize>>,
+    /// Signalled when bytes are released or the consumer stops.
+    room: Condvar,
+    limit: usize,
+}
+
+impl ReadAhead {
+    fn new(limit: usize) -> Self {
+        ReadAhead {
+            waiting: Mutex::new(Some(0)),
+            room: Condvar::new(),
+            limit,
+        }
+    }
+
+    /// Waits until `bytes` more fit under the limit (or nothing waits) and
+    /// counts them; false when the consumer has stopped.
+    fn reserve(&self, bytes: usize) -> bool {
+        let mut waiting = self.waiting.lock().expect("read-ahead lock");
+        loop {
+            match *waiting {
+                None => return false,
+                Some(n) if n == 0 || n + bytes <= self.limit => {
+                    *waiting = Some(n + bytes);
+                    return true;
+                }
+                Some(_) => waiting = self.room.wait(waiting).expect("read-ahead lock"),
+            }
+        }
+    }
+
+    /// A worker took a batch of `bytes`.
+    fn release(&self, bytes: usize) {
+        if let Some(n) = self.waiting.lock().expect("read-ahead lock").as_mut() {
+            *n -= bytes;
+        }
+        self.room.notify_all();
+    }
+
+    /// The consumer stopped: a waiting or later `reserve` returns false.
+    fn close(&self) {
+        *self.waiting.lock().expect("read-ahead lock") = None;
+        self.room.notify_all();
     }
 }
 
@@ -819,6 +907,75 @@ mod tests {
             assert_eq!(err.to_string(), "batch 1 failed");
         }
         assert_eq!(got, vec![0]);
+    }
+
+    #[test]
+    fn read_ahead_waits_for_room_but_lets_a_large_batch_through_alone() {
+        let ahead = ReadAhead::new(10);
+        assert!(ahead.reserve(25), "nothing waits, so a large batch goes");
+        let got = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            let waiter = scope.spawn(|| {
+                let reserved = ahead.reserve(1);
+                got.store(1, Ordering::SeqCst);
+                reserved
+            });
+            std::thread::sleep(Duration::from_millis(50));
+            assert_eq!(got.load(Ordering::SeqCst), 0, "reserved past the limit");
+            ahead.release(25);
+            assert!(waiter.join().unwrap(), "room was made");
+        });
+        assert!(ahead.reserve(9), "1 + 9 fit under 10");
+        std::thread::scope(|scope| {
+            let waiter = scope.spawn(|| ahead.reserve(1));
+            std::thread::sleep(Duration::from_millis(20));
+            ahead.close();
+            assert!(
+                !waiter.join().unwrap(),
+                "a stopped consumer frees the producer"
+            );
+        });
+        assert!(!ahead.reserve(0));
+    }
+
+    #[test]
+    fn large_batches_are_not_read_far_ahead_of_the_workers() {
+        const BATCHES: usize = 12;
+        // Five MiB each: one waits beside the one being worked on, where
+        // the channel and the window would hold four.
+        let big = "x".repeat(5 << 20);
+        let schema = Arc::new(arrow_schema::Schema::new(vec![arrow_schema::Field::new(
+            col::TEXT,
+            arrow_schema::DataType::Utf8,
+            false,
+        )]));
+        let pulled = AtomicUsize::new(0);
+        let started = AtomicUsize::new(0);
+        let most_waiting = AtomicUsize::new(0);
+        let iter: BatchIter<'_> = Box::new((0..BATCHES).map(|_| {
+            pulled.fetch_add(1, Ordering::SeqCst);
+            let text = arrow_array::StringArray::from(vec![big.as_str()]);
+            Ok(RecordBatch::try_new(schema.clone(), vec![Arc::new(text)]).unwrap())
+        }));
+        let runner = Runner::new(1, Vec::new(), NormalizeConfig::default()).unwrap();
+        let work = |b: RecordBatch| -> Result<usize> {
+            let n = started.fetch_add(1, Ordering::SeqCst) + 1;
+            // Batches read and not yet started, including the one the
+            // producer holds while it waits for room.
+            most_waiting.fetch_max(pulled.load(Ordering::SeqCst) - n, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(10));
+            Ok(b.num_rows())
+        };
+        let mut delivered = 0;
+        runner
+            .pump_with(iter, &work, &mut |rows| {
+                delivered += rows;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(delivered, BATCHES);
+        let most = most_waiting.load(Ordering::SeqCst);
+        assert!(most <= 2, "{most} batches of 5 MiB waited");
     }
 
     /// A stage after normalization that counts the rows reaching it with
