@@ -308,6 +308,11 @@ def main():
         # CPU-time ratios: the load-insensitive view of throughput per core.
         "cpu_python_over_newsflow": paired(results, t_hi, "python_baseline_p2", lambda x, y: y["cpu_s"] / x["cpu_s"]),
         "cpu_newsflow_over_io_floor": paired(results, t_hi, "io_floor", lambda x, y: x["cpu_s"] / y["cpu_s"]),
+        # CPU of the 2-thread run over the pinned 1-thread run's: the price of
+        # two threads at once. Near 1, the speed-up is bounded by the serial
+        # parts; well above 1, by the two cores slowing each other down (on a
+        # VM whose two vCPUs share a physical core, say), whatever the code.
+        "cpu_2t_over_1t_one_core": paired(results, t_hi, "newsflow_t1_one_core", lambda x, y: x["cpu_s"] / y["cpu_s"]),
     }
     if args.scale_size and f"{t_hi}_scale" in summary:
         small, big = summary[f"{t_hi}_scale"], summary[t_hi]
@@ -370,6 +375,7 @@ def main():
         met = "n/a" if v["met"] is None else ("yes" if v["met"] else "**no**")
         lines.append(f"| {k} | {fmt(v['value'])} | {v['target']} | {met} |")
     for k in ("cpu_newsflow_over_python", "cpu_python_over_newsflow", "cpu_newsflow_over_io_floor",
+              "cpu_2t_over_1t_one_core",
               "scale_ms_per_doc_big_over_small", "scale_s_per_mb_big_over_small",
               "scale_cpu_per_doc_big_over_small", "scale_cpu_per_mb_big_over_small",
               "wall_newsflow_over_io_floor_large",
