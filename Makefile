@@ -52,8 +52,8 @@ fmt: ## Format the code
 
 BENCH_ARGS ?=
 
-bench: build $(VPY) ## Benchmarks: divan micro-benchmarks of normalize and tag, then the whole-run benchmark (bench-run)
-	$(CARGO) bench -p newsflow-normalize -p newsflow-tag
+bench: build $(VPY) ## Benchmarks: divan micro-benchmarks of each stage (ingest, normalize, tag, export), then the whole-run benchmark (bench-run)
+	$(CARGO) bench -p newsflow-ingest -p newsflow-normalize -p newsflow-tag -p newsflow-export
 	$(VPY) bench/run_bench.py $(BENCH_ARGS)
 
 bench-run: build $(VPY) ## Whole-run benchmark only: newsflow (2 and 1 threads) vs Python baseline vs I/O floor on 20k generated docs, into bench-out/ (BENCH_ARGS="--large" adds 200k, "--reps 3")
