@@ -113,6 +113,15 @@ impl CodePage {
     }
 }
 
+/// Whether `c` can be the first continuation of a sequence in either code
+/// page: ASCII and the basic Cyrillic letters `А`–`я` are not (in
+/// Windows-1251 these are the bytes 0xC0–0xFF, and Windows-1252 has no
+/// Cyrillic), which rules out most positions of a Russian text before the
+/// slower [`decode_at`].
+fn may_continue(c: char) -> bool {
+    !c.is_ascii() && !('\u{0410}'..='\u{044F}').contains(&c)
+}
+
 fn is_cyrillic_letter(c: char) -> bool {
     ('\u{0400}'..='\u{04FF}').contains(&c)
 }
@@ -171,12 +180,28 @@ fn decode_at(text: &str, at: usize, page: CodePage) -> Option<Repair> {
     })
 }
 
-/// One repair pass over `text`. Returns the repaired text and the number of
-/// sequences repaired, or `None` when nothing was repaired.
-pub(crate) fn repair_pass(text: &str) -> Option<(String, usize)> {
+/// The sequences a pass would repair, before the rule for Windows-1251
+/// runs: from the start, the first sequence at each position in either
+/// code page, Windows-1252 first.
+fn candidates(text: &str) -> Vec<Repair> {
     let mut repairs: Vec<Repair> = Vec::new();
     let mut at = 0;
     while at < text.len() {
+        let rest = &text.as_bytes()[at..];
+        if rest[0].is_ascii() {
+            // No sequence starts with an ASCII character: skip the run.
+            at += rest
+                .iter()
+                .position(|b| !b.is_ascii())
+                .unwrap_or(rest.len());
+            continue;
+        }
+        let mut chars = text[at..].chars();
+        let lead = chars.next().map_or(1, char::len_utf8);
+        if !chars.next().is_some_and(may_continue) {
+            at += lead;
+            continue;
+        }
         let found = decode_at(text, at, CodePage::Windows1252)
             .or_else(|| decode_at(text, at, CodePage::Windows1251));
         match found {
@@ -184,19 +209,16 @@ pub(crate) fn repair_pass(text: &str) -> Option<(String, usize)> {
                 at = repair.range.end;
                 repairs.push(repair);
             }
-            None => {
-                // No sequence starts with an ASCII character: skip the run.
-                let rest = &text.as_bytes()[at..];
-                at += if rest[0].is_ascii() {
-                    rest.iter()
-                        .position(|b| !b.is_ascii())
-                        .unwrap_or(rest.len())
-                } else {
-                    text[at..].chars().next().map_or(1, char::len_utf8)
-                };
-            }
+            None => at += lead,
         }
     }
+    repairs
+}
+
+/// One repair pass over `text`. Returns the repaired text and the number of
+/// sequences repaired, or `None` when nothing was repaired.
+pub(crate) fn repair_pass(text: &str) -> Option<(String, usize)> {
+    let mut repairs = candidates(text);
     if repairs.is_empty() {
         return None;
     }
@@ -271,6 +293,39 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(repair(input), want, "input {input:?}");
+        }
+    }
+
+    /// The pass without the shortcut of [`may_continue`]: every non-ASCII
+    /// position is tried in both code pages.
+    fn repair_every_position(text: &str) -> Vec<(Range<usize>, char)> {
+        let mut found = Vec::new();
+        let mut at = 0;
+        while let Some(c) = text[at..].chars().next() {
+            match decode_at(text, at, CodePage::Windows1252)
+                .or_else(|| decode_at(text, at, CodePage::Windows1251))
+            {
+                Some(r) => {
+                    found.push((r.range.clone(), r.out));
+                    at = r.range.end;
+                }
+                None => at += c.len_utf8(),
+            }
+        }
+        found
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_shortcut_skips_no_sequence(
+            chars in proptest::collection::vec(proptest::sample::select(vec![
+                'a', ' ', 'С', 'е', 'р', 'Р', 'Ð', 'Ñ', 'Ã', 'â', '€', '™', '\u{9d}',
+                '\u{a0}', '©', 'Ђ', 'ё', 'Ё', 'µ', '’', '”', 'я', 'А', 'п', 'Я', 'ѓ',
+            ]), 0..40)
+        ) {
+            let text: String = chars.into_iter().collect();
+            let got: Vec<_> = candidates(&text).into_iter().map(|r| (r.range, r.out)).collect();
+            proptest::prop_assert_eq!(got, repair_every_position(&text));
         }
     }
 
