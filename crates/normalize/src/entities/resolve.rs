@@ -1050,6 +1050,12 @@ impl<'a> Doc<'a> {
     }
 }
 
+/// `char::is_alphabetic`, answered without the Unicode tables for the
+/// small Cyrillic letters of folded keys.
+fn is_letter(c: char) -> bool {
+    ('\u{0430}'..='\u{044F}').contains(&c) || c.is_alphabetic()
+}
+
 /// Per token: its line is written in title case (a headline such as
 /// `Russian Envoy Says Talks Useful`: mostly capitalized words and no
 /// sentence punctuation at its end), where role patterns and repairs are
@@ -1062,19 +1068,22 @@ fn title_case_lines(text: &str, tokens: &Tokens) -> Vec<bool> {
         let new_line = i == tokens.len()
             || (i > 0 && text[tokens[i - 1].end_byte()..tokens[i].start_byte()].contains('\n'));
         if new_line && i > line_start {
-            // Words of more than three letters, and how many are capitalized.
-            let (mut words, mut capitalized) = (0, 0);
-            for t in &tokens[line_start..i] {
-                let key = tokens.key_of(t);
-                if key.chars().count() > 3 && key.chars().all(char::is_alphabetic) {
-                    words += 1;
-                    capitalized += usize::from(t.capitalized);
-                }
-            }
             let sentence = text[tokens[i - 1].end_byte()..]
                 .chars()
                 .take_while(|&c| c != '\n')
                 .any(|c| matches!(c, '.' | '!' | '?' | '"' | '”' | '»'));
+            // Words of more than three letters, and how many are capitalized;
+            // not counted on a line that ends a sentence (most lines).
+            let (mut words, mut capitalized) = (0, 0);
+            if !sentence {
+                for t in &tokens[line_start..i] {
+                    let key = tokens.key_of(t);
+                    if key.chars().count() > 3 && key.chars().all(is_letter) {
+                        words += 1;
+                        capitalized += usize::from(t.capitalized);
+                    }
+                }
+            }
             let title = !sentence && words >= 4 && capitalized * 5 >= words * 4;
             out[line_start..i].fill(title);
             line_start = i;
