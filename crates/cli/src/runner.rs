@@ -658,8 +658,9 @@ impl Runner {
 /// far more than their row counts suggest: a stored batch of pass 3 holds
 /// the body and every normalized column (about 2.5 times its input), and a
 /// batch of one 4 MB document is as large as a few hundred small ones.
-/// Nine such batches waiting took 85 MB of a 244 MB heap peak on a corpus
-/// of long documents (heaptrack, 2 threads). Reading a batch takes
+/// Up to nine such batches in flight, most of them waiting, took 85 MB of
+/// a 244 MB heap peak on a corpus of long documents (heaptrack, 2 threads;
+/// 47 MB with this cap). Reading a batch takes
 /// milliseconds and working on one takes a hundred or more, so one or two
 /// waiting batches keep the workers fed.
 const READ_AHEAD_BYTES: usize = 8 << 20;
