@@ -17,8 +17,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Milliseconds mimalloc waits before it returns freed memory to the
 /// system. Its default, 1,000 ms, keeps the buffers of the last large
 /// documents resident long after they are freed: 377–389 MiB peak RSS on
-/// the 20k benchmark corpus against about 250 MiB with 10 ms, for about
-/// one second more system time (`docs/benchmarks.md`, seventh round).
+/// the 20k benchmark corpus against 245–269 MiB with 10 ms (and the
+/// runner's read-ahead cap), for about one second more system time
+/// (`docs/benchmarks.md`, seventh round).
 const PURGE_DELAY_MS: std::ffi::c_long = 10;
 
 /// `mi_option_purge_delay`, its place in the `mi_option_e` enum of mimalloc
