@@ -1,13 +1,15 @@
 //! The rayon runner: moves batches from a source through the stages and into
 //! a sink, in parallel and in input order.
 //!
-//! A producer thread reads batches from the source into a bounded channel;
-//! the runner hands each batch to the pool as a task of its own, with at
+//! A producer thread reads batches from the source into a bounded channel,
+//! each read done on the pool (as a job between the batches' tasks); the
+//! runner hands each batch to the pool as a task of its own, with at
 //! most two batches per thread in flight, and the results reach the sink in
 //! input order. The sink runs on the workers: the one that completes the
 //! batch next in order hands it over (with any that were waiting behind
 //! it), one worker at a time, so `--threads N` is N threads of work and no
-//! third thread competes with two workers for two cores. Memory is bounded
+//! third thread competes with two workers for two cores (the producer
+//! thread only waits for its reads). Memory is bounded
 //! by the batches in flight (ingest closes batches at `batch_bytes`), never
 //! by the corpus: at most two per thread, and of those waiting for a worker
 //! at most [`READ_AHEAD_BYTES`] (or one batch).
@@ -586,7 +588,11 @@ impl Runner {
         std::thread::scope(|scope| {
             let ahead = &ahead;
             scope.spawn(move || {
-                for batch in iter {
+                // Reading runs on the pool too (ingest decodes a window of
+                // text files in parallel on the current pool): with
+                // `--threads N`, the run keeps at most N threads busy.
+                let mut iter = iter;
+                while let Some(batch) = self.pool.install(|| iter.next()) {
                     let bytes = batch.as_ref().map_or(0, batch_bytes);
                     if !ahead.reserve(bytes) || tx.send((batch, bytes)).is_err() {
                         break;
@@ -977,6 +983,42 @@ mod tests {
         assert_eq!(delivered, BATCHES);
         let most = most_waiting.load(Ordering::SeqCst);
         assert!(most <= 2, "{most} batches of 5 MiB waited");
+    }
+
+    #[test]
+    fn the_source_is_read_on_the_runners_pool() {
+        // A source that decodes in parallel (as ingest does) must find the
+        // runner's pool, not rayon's global one of a thread per core.
+        let schema = Arc::new(arrow_schema::Schema::new(vec![arrow_schema::Field::new(
+            col::TEXT,
+            arrow_schema::DataType::Utf8,
+            false,
+        )]));
+        let pools = Mutex::new(Vec::new());
+        let iter: BatchIter<'_> = Box::new((0..5).map(|_| {
+            let name = std::thread::current().name().map(str::to_owned);
+            pools
+                .lock()
+                .unwrap()
+                .push((name, rayon::current_num_threads()));
+            let text = arrow_array::StringArray::from(vec!["text"]);
+            Ok(RecordBatch::try_new(schema.clone(), vec![Arc::new(text)]).unwrap())
+        }));
+        let runner = Runner::new(1, Vec::new(), NormalizeConfig::default()).unwrap();
+        let mut delivered = 0;
+        runner
+            .pump_with(iter, &|b: RecordBatch| Ok(b.num_rows()), &mut |rows| {
+                delivered += rows;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(delivered, 5);
+        let pools = pools.into_inner().unwrap();
+        assert_eq!(pools.len(), 5);
+        for (name, threads) in pools {
+            assert_eq!(name.as_deref(), Some("newsflow-0"));
+            assert_eq!(threads, 1);
+        }
     }
 
     /// A stage after normalization that counts the rows reaching it with
