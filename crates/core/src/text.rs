@@ -607,6 +607,7 @@ pub struct EmptyPattern {
 pub struct TermMatcherBuilder {
     nodes: Vec<Node>,
     patterns: usize,
+    longest: usize,
 }
 
 impl TermMatcherBuilder {
@@ -630,6 +631,7 @@ impl TermMatcherBuilder {
                 pattern: pattern.to_string(),
             });
         }
+        self.longest = self.longest.max(words.len());
         let mut node = 0;
         for (word, is_prefix) in words {
             let word = word.trim_matches('*');
@@ -761,6 +763,7 @@ impl TermMatcherBuilder {
                 .collect(),
             vocabulary,
             patterns: self.patterns,
+            longest: self.longest,
         }
     }
 }
@@ -909,6 +912,7 @@ pub struct TermMatcher {
     /// tokens are ruled out at once, the others compared with a few.
     prefix_ranges: [(u32, u32); 256],
     patterns: usize,
+    longest: usize,
 }
 
 impl TermMatcher {
@@ -925,6 +929,13 @@ impl TermMatcher {
     /// True when no pattern was added.
     pub fn is_empty(&self) -> bool {
         self.patterns == 0
+    }
+
+    /// Words in the longest pattern: a match covers at most this many
+    /// tokens, and whether one starts at a token depends on no token
+    /// further on.
+    pub fn longest(&self) -> usize {
+        self.longest
     }
 
     /// Appends the numbers of the words a token with folded key `key` can
@@ -1211,6 +1222,22 @@ mod tests {
             .into_iter()
             .map(|x| (x.ids[0], x.surface(text).to_string()))
             .collect()
+    }
+
+    #[test]
+    fn longest_counts_the_words_of_the_longest_pattern() {
+        assert_eq!(TermMatcher::builder().build().longest(), 0);
+        let mut b = TermMatcher::builder();
+        b.add("sanction*", 0).unwrap();
+        b.add("Korean Peninsula", 1).unwrap();
+        b.add("U.S.-Russia arms control", 2).unwrap();
+        b.add("nuclear", 3).unwrap();
+        let m = b.build();
+        assert_eq!(m.longest(), 5);
+        let text = "U.S.-Russia arms control talks";
+        let found = m.find(&tokenize(text));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].end_token - found[0].first_token, m.longest());
     }
 
     #[test]

@@ -58,7 +58,7 @@ use serde::{Deserialize, Serialize};
 use crate::columns;
 use crate::error::{Result, TagError};
 use crate::sentences;
-use crate::taxonomy::{Location, Taxonomy};
+use crate::taxonomy::{Location, Scan, Taxonomy};
 use crate::{DocText, Evidence, Tagging, TopicScore};
 
 /// Configuration of the keyword tagger; every field has a documented
@@ -230,7 +230,21 @@ impl Analysis {
 pub struct KeywordTagger {
     taxonomy: Taxonomy,
     config: KeywordConfig,
+    /// Bytes of a text tokenized at once (see [`WINDOW_BYTES`]).
+    window_bytes: usize,
+    /// See [`LOOK_AHEAD_BYTES`].
+    look_ahead_bytes: usize,
 }
+
+/// A text is tokenized and matched in windows of whole lines of about this
+/// many bytes, so that a 4 MB body needs tokens for 64 KiB at a time (28
+/// bytes a word, about 4.5 times the text, when held whole), not 20 MB.
+/// The result is the same as for the whole text at once.
+const WINDOW_BYTES: usize = 64 * 1024;
+
+/// Bytes of the lines after a window that are tokenized first to find the
+/// tokens a window reads ahead (doubled until there are enough).
+const LOOK_AHEAD_BYTES: usize = 1024;
 
 /// One term hit placed in its sentence.
 #[derive(Debug)]
@@ -424,6 +438,8 @@ impl KeywordTagger {
         Ok(KeywordTagger {
             taxonomy,
             config: config.clone(),
+            window_bytes: WINDOW_BYTES,
+            look_ahead_bytes: LOOK_AHEAD_BYTES,
         })
     }
 
@@ -459,35 +475,55 @@ impl KeywordTagger {
         ];
         for (location, text) in fields {
             let Some(text) = text else { continue };
-            let tokens = tokenize(text);
-            // Split into sentences at the first hit; hits come in text
-            // order, so the hits of one sentence follow each other and are
-            // scored as soon as the next sentence starts.
-            let mut spans: Option<Vec<Range<usize>>> = None;
-            let mut current: Option<usize> = None;
-            self.taxonomy.find_each(&tokens, |hit_topics, m| {
-                let spans = spans.get_or_insert_with(|| sentences::split(text));
-                let sentence = spans
-                    .partition_point(|r| r.start <= m.start_byte)
-                    .saturating_sub(1);
-                if let Some(previous) = current
-                    && previous != sentence
-                {
-                    scoring.sentence(self, text, &tokens, &spans[previous], location);
+            // A long text is read in windows of whole lines, so that its
+            // tokens are held for one window at a time. Sentences end at
+            // line breaks, so none spans two windows.
+            let mut scan = Scan::default();
+            let mut start = 0;
+            let mut chars_before = 0;
+            loop {
+                let (until_byte, end, tokens, until) = self.window(text, start);
+                let piece = &text[start..end];
+                // Split into sentences at the first hit; hits come in text
+                // order, so the hits of one sentence follow each other and
+                // are scored as soon as the next sentence starts.
+                let mut spans: Option<Vec<Range<usize>>> = None;
+                let mut current: Option<usize> = None;
+                let tokens_ref = &tokens;
+                self.taxonomy.find_each_in_window(
+                    tokens_ref.slice(..),
+                    until,
+                    &mut scan,
+                    |hit_topics, m| {
+                        let spans = spans.get_or_insert_with(|| sentences::split(piece));
+                        let sentence = spans
+                            .partition_point(|r| r.start <= m.start_byte)
+                            .saturating_sub(1);
+                        if let Some(previous) = current
+                            && previous != sentence
+                        {
+                            scoring.sentence(self, piece, tokens_ref, &spans[previous], location);
+                        }
+                        current = Some(sentence);
+                        let at = scoring.item_topics.len();
+                        scoring.item_topics.extend_from_slice(hit_topics);
+                        scoring.items.push(Item {
+                            topics: at..scoring.item_topics.len(),
+                            tokens: m.first_token..m.end_token,
+                            bytes: m.start_byte..m.end_byte,
+                            chars: chars_before + m.start_char..chars_before + m.end_char,
+                            listed: false,
+                        });
+                    },
+                );
+                if let (Some(sentence), Some(spans)) = (current, &spans) {
+                    scoring.sentence(self, piece, &tokens, &spans[sentence], location);
                 }
-                current = Some(sentence);
-                let at = scoring.item_topics.len();
-                scoring.item_topics.extend_from_slice(hit_topics);
-                scoring.items.push(Item {
-                    topics: at..scoring.item_topics.len(),
-                    tokens: m.first_token..m.end_token,
-                    bytes: m.start_byte..m.end_byte,
-                    chars: m.start_char..m.end_char,
-                    listed: false,
-                });
-            });
-            if let (Some(sentence), Some(spans)) = (current, &spans) {
-                scoring.sentence(self, text, &tokens, &spans[sentence], location);
+                if until_byte == text.len() {
+                    break;
+                }
+                chars_before += text[start..until_byte].chars().count();
+                start = until_byte;
             }
         }
         let mut details: Vec<(usize, TopicDetail)> = scoring
@@ -516,6 +552,33 @@ impl KeywordTagger {
         Analysis {
             topics: details.into_iter().map(|(_, d)| d).collect(),
             evidence: scoring.evidence,
+        }
+    }
+
+    /// The window of `text` from byte `start` (just after a line break, or
+    /// 0): the whole lines up to the first line break at or past
+    /// `start + window_bytes` are its own (they end at `until_byte`), and
+    /// the following lines it reads ahead end at `end`. Returns those two
+    /// offsets, the tokens of `text[start..end]` and the index of the first
+    /// token past `until_byte`.
+    fn window(&self, text: &str, start: usize) -> (usize, usize, Tokens, usize) {
+        let after_line = |from: usize| {
+            text.as_bytes()
+                .get(from..)
+                .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+                .map_or(text.len(), |at| from + at + 1)
+        };
+        let until_byte = after_line(start.saturating_add(self.window_bytes));
+        let look_ahead = self.taxonomy.window_look_ahead();
+        let mut more = self.look_ahead_bytes;
+        loop {
+            let end = after_line(until_byte.saturating_add(more));
+            let tokens = tokenize(&text[start..end]);
+            let until = tokens.partition_point(|t| t.start_byte() < until_byte - start);
+            if end == text.len() || tokens.len() - until >= look_ahead {
+                return (until_byte, end, tokens, until);
+            }
+            more *= 2;
         }
     }
 
@@ -675,6 +738,103 @@ words = ["trade"]
                 body,
             })
             .topics
+    }
+
+    /// A taxonomy whose terms and exclusions overlap and run over several
+    /// words, for the window tests.
+    const OVERLAPS: &str = r#"
+[[topic]]
+id = "korean_peninsula"
+exclude = ["the Korea Herald", "Korea Herald", "Herald site", "site visit plan"]
+[[topic.terms]]
+weight = 2.0
+words = ["North Korea", "Korea", "nuclear test site", "test site", "site", "plan"]
+
+[[topic]]
+id = "economic_cooperation"
+exclude = ["trade union"]
+[[topic.terms]]
+weight = 1.0
+words = ["trade", "trade war", "sanction*"]
+
+[[topic]]
+id = "nonproliferation"
+[[topic.terms]]
+weight = 1.5
+words = ["test", "site visit"]
+"#;
+
+    /// The tagger of `taxonomy` reading texts in windows of `bytes`,
+    /// reading ahead as few lines as it may.
+    fn windowed(taxonomy: &str, bytes: usize) -> KeywordTagger {
+        let taxonomy = Taxonomy::parse(taxonomy, "test.toml").unwrap();
+        let mut tagger = KeywordTagger::new(taxonomy, &KeywordConfig::default()).unwrap();
+        tagger.window_bytes = bytes;
+        tagger.look_ahead_bytes = 1;
+        tagger
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn windows_give_the_analysis_of_the_whole_text(
+            phrases in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "the Korea Herald", "Korea Herald site", "North Korea",
+                    "nuclear test site visit plan", "test site", "site visit", "trade union",
+                    "trade war", "sanctions",
+                    "and", "the", "also discussed", "Ёлка", "санкции",
+                ]),
+                0..60,
+            ),
+            separators in proptest::collection::vec(
+                proptest::sample::select(vec![" ", " ", "\n", "\n", ", ", ". ", "\n\n"]),
+                200,
+            ),
+            window in 1usize..200,
+        ) {
+            // Line breaks fall inside phrases as often as between them, so
+            // that hits and exclusions cross window boundaries.
+            let words = phrases.iter().flat_map(|p| p.split(' '));
+            let body: String = words
+                .zip(separators.iter().cycle())
+                .flat_map(|(w, sep)| [w, *sep])
+                .collect();
+            let doc = DocText { title: Some("North Korea\ntrade"), lede: None, body: &body };
+            let whole = windowed(OVERLAPS, usize::MAX).analyze(&doc);
+            let by_window = windowed(OVERLAPS, window).analyze(&doc);
+            proptest::prop_assert_eq!(by_window, whole);
+        }
+    }
+
+    #[test]
+    fn windows_match_the_whole_text_on_the_seeds() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        assert!(!files.is_empty());
+        let whole = windowed(crate::taxonomy::BUILTIN, usize::MAX);
+        for window in [1, 100, 1000] {
+            let by_window = windowed(crate::taxonomy::BUILTIN, window);
+            for file in &files {
+                let body = std::fs::read_to_string(file).unwrap();
+                let doc = DocText {
+                    title: None,
+                    lede: None,
+                    body: &body,
+                };
+                let want = whole.analyze(&doc);
+                assert!(!want.evidence.is_empty(), "{}", file.display());
+                assert_eq!(
+                    by_window.analyze(&doc),
+                    want,
+                    "{} in windows of {window}",
+                    file.display()
+                );
+            }
+        }
     }
 
     #[test]

@@ -268,17 +268,69 @@ impl Taxonomy {
     pub(crate) fn find_each<'t>(
         &self,
         tokens: impl Into<TokenSlice<'t>>,
-        mut f: impl FnMut(&[(usize, usize)], &TermMatch<'_>),
+        f: impl FnMut(&[(usize, usize)], &TermMatch<'_>),
     ) {
         let tokens = tokens.into();
-        let mut excluded: Vec<(usize, Range<usize>)> = Vec::new();
-        self.exclusions.find_each(tokens, |m| {
-            let range = m.first_token..m.end_token;
+        self.find_each_in_window(tokens, tokens.len(), &mut Scan::default(), f);
+    }
+
+    /// Tokens a window must have past its last start (unless it ends the
+    /// text) for [`Taxonomy::find_each_in_window`] to find what one pass
+    /// over the whole text finds: a term hit starting in the window may
+    /// reach `longest - 1` tokens past it, and an exclusion covering that
+    /// hit as many again.
+    pub(crate) fn window_look_ahead(&self) -> usize {
+        2 * self.matcher.longest().max(self.exclusions.longest())
+    }
+
+    /// [`Taxonomy::find_each`] over one window of a text cut into windows:
+    /// the hits starting before token `until` of `tokens`, where the tokens
+    /// go on [`Taxonomy::window_look_ahead`] past `until` or end the text.
+    /// `scan` starts as `Scan::default()` for a text and carries the
+    /// leftmost-longest scans from one window to the next, whose tokens
+    /// start at token `until` of this one. Windows that end the text give
+    /// the hits of one pass over it, in the same order.
+    pub(crate) fn find_each_in_window<'t>(
+        &self,
+        tokens: TokenSlice<'t>,
+        until: usize,
+        scan: &mut Scan,
+        mut f: impl FnMut(&[(usize, usize)], &TermMatch<'_>),
+    ) {
+        // Exclusions reaching into this window from the last ones come
+        // first; those reaching past it are carried on again. A scan may go
+        // on beyond the window's own tokens: a hit of an earlier window can
+        // cover all of them.
+        let mut excluded = std::mem::take(&mut scan.carried);
+        scan.carried.extend(
+            excluded
+                .iter()
+                .filter(|(_, r)| r.end > until)
+                .map(|(topic, r)| (*topic, 0..r.end - until)),
+        );
+        let from = scan.exclusions_from;
+        let mut exclusions_to = until.max(from);
+        self.exclusions.find_each(tokens.slice(from..), |m| {
+            let range = from + m.first_token..from + m.end_token;
+            if range.start < until {
+                exclusions_to = exclusions_to.max(range.end);
+                if range.end > until {
+                    scan.carried
+                        .extend(m.ids.iter().map(|&topic| (topic, 0..range.end - until)));
+                }
+            }
             excluded.extend(m.ids.iter().map(|&topic| (topic, range.clone())));
         });
+        scan.exclusions_from = exclusions_to - until;
+        let from = scan.terms_from;
+        let mut terms_to = until.max(from);
         let mut topics: Vec<(usize, usize)> = Vec::new();
-        self.matcher.find_each(tokens, |m| {
-            let range = m.first_token..m.end_token;
+        self.matcher.find_each(tokens.slice(from..), |m| {
+            let range = from + m.first_token..from + m.end_token;
+            if range.start >= until {
+                return;
+            }
+            terms_to = terms_to.max(range.end);
             topics.clear();
             for &term in m.ids {
                 let topic = self.terms[term].topic;
@@ -303,10 +355,30 @@ impl Taxonomy {
             }
             if !topics.is_empty() {
                 topics.sort_unstable();
+                let m = TermMatch {
+                    first_token: range.start,
+                    end_token: range.end,
+                    ..m
+                };
                 f(&topics, &m);
             }
         });
+        scan.terms_from = terms_to - until;
     }
+}
+
+/// Where the two leftmost-longest scans of [`Taxonomy::find_each_in_window`]
+/// stand at the start of the next window.
+#[derive(Debug, Default)]
+pub(crate) struct Scan {
+    /// Token of the next window where the term scan goes on: past the end
+    /// of a hit that started in the last window.
+    terms_from: usize,
+    /// The same for the exclusion scan.
+    exclusions_from: usize,
+    /// Exclusion matches of the last window that reach into the next, as
+    /// (topic, tokens of the next window they cover).
+    carried: Vec<(usize, Range<usize>)>,
 }
 
 /// 1-based line and column of byte `offset` in `source`.
