@@ -20,8 +20,11 @@ use crate::row::{Row, RowBuilder, hash};
 
 /// Plain-text files are read and decoded in parallel in windows of
 /// consecutive inputs; a window holds at most `batch_size` files and about
-/// this many bytes (or `max_bytes`, when larger).
-const MIN_WINDOW_BYTES: u64 = 16 * 1024 * 1024;
+/// this many bytes, or one file when that is larger. Its text waits in
+/// memory until it goes into batches, so it is kept to a few batches'
+/// worth (a batch closes at `batch_bytes`, 2 MiB by default): 8 MiB still
+/// gives each of several threads a file of a few MB to read at once.
+const WINDOW_BYTES: u64 = 8 * 1024 * 1024;
 /// Assumed compression ratio when sizing a window.
 const ASSUMED_RATIO: u64 = 8;
 /// Upper bound on the rows preallocated per batch.
@@ -98,7 +101,6 @@ impl Batches {
     /// `ready`.
     fn read_text_window(&mut self, first: InputFile) {
         let config = &self.config;
-        let budget = config.max_bytes.max(MIN_WINDOW_BYTES);
         let mut used = estimate(&first, config.max_bytes);
         let mut window = vec![first];
         while window.len() < config.batch_size {
@@ -106,7 +108,7 @@ impl Batches {
                 break;
             };
             let cost = estimate(next, config.max_bytes);
-            if next.format != Format::Text || used.saturating_add(cost) > budget {
+            if next.format != Format::Text || used.saturating_add(cost) > WINDOW_BYTES {
                 break;
             }
             used += cost;
@@ -269,5 +271,37 @@ fn open(input: InputFile, config: &IngestConfig) -> Opened {
         }
     } else {
         Opened::Records(Records::Jsonl(JsonlRows::new(info, decoded.text)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Ingest;
+
+    #[test]
+    fn a_window_of_large_files_holds_about_window_bytes() {
+        // Six files of 3 MiB: the first window holds two of them (8 MiB
+        // would not hold a third), not the 64 MiB `max_bytes` allows.
+        let dir = tempfile::tempdir().unwrap();
+        let text = "word ".repeat((3 << 20) / 5);
+        for i in 0..6 {
+            std::fs::write(dir.path().join(format!("{i}.txt")), &text).unwrap();
+        }
+        let config = IngestConfig::default();
+        let files = Ingest::new(config.clone())
+            .unwrap()
+            .plan(&[dir.path().to_path_buf()])
+            .unwrap();
+        let mut batches = Batches::new(Arc::new(config), files);
+        let first = batches.next_row().unwrap();
+        assert_eq!(batches.ready.len(), 1, "files read ahead of the first");
+        let mut paths = vec![first.source_path];
+        while let Some(row) = batches.next_row() {
+            assert!(batches.ready.len() <= 1);
+            paths.push(row.source_path);
+        }
+        let names: Vec<String> = (0..6).map(|i| format!("{i}.txt")).collect();
+        assert_eq!(paths, names);
     }
 }
