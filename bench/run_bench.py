@@ -14,8 +14,9 @@ each other and then the median ratio is taken. The page cache is warm for
 every run (each corpus is read once before timing).
 
 Besides `--threads 2` and `--threads 1`, newsflow runs with `--threads 1`
-pinned to one CPU (newsflow_t1_one_core; --skip-one-core leaves it out): a
-run also has a thread reading the input, which may use the second core.
+pinned to one CPU (newsflow_t1_one_core; --skip-one-core leaves it out).
+Binaries before commit 357ec37 read the input on a thread beside the
+workers, which could use the second core; newer ones read on the workers.
 
 Per run: wall time, CPU (user+sys of the child and its waited-for children,
 from os.wait4), peak RSS (ru_maxrss of the child = the largest single
