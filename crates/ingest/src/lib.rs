@@ -191,8 +191,9 @@ impl Ingest {
     /// [`newsflow_core::schema::ingest_schema`], at most `batch_size` rows
     /// each, in plan order (rows of one file in line order).
     ///
-    /// Streaming: memory is bounded by the batch size and `max_bytes`, never
-    /// the whole corpus. The iterator owns everything it needs (it does not
+    /// Streaming: memory is bounded by the batch size and the text files
+    /// read ahead in parallel (about 8 MiB, or one file of at most
+    /// `max_bytes`), never the whole corpus. The iterator owns everything it needs (it does not
     /// borrow `self`) and is `Send`. If the inputs carry duplicate doc ids
     /// (for example two plans concatenated), later ones get `#2`, `#3`.
     pub fn batches(
