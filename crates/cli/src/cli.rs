@@ -227,12 +227,10 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// This shard's contiguous part of `items`: every item lands in exactly
-    /// one shard, and shards 1..N in order give back `items`.
-    pub fn slice<'a, T>(&self, items: &'a [T]) -> &'a [T] {
-        let start = (self.index - 1) * items.len() / self.count;
-        let end = self.index * items.len() / self.count;
-        &items[start..end]
+    /// This shard's contiguous part of `len` items: every item lands in
+    /// exactly one shard, and shards 1..N in order give back all of them.
+    pub fn range(&self, len: usize) -> std::ops::Range<usize> {
+        (self.index - 1) * len / self.count..self.index * len / self.count
     }
 }
 
@@ -322,7 +320,7 @@ mod tests {
         for count in 1..=12 {
             let mut joined = Vec::new();
             for index in 1..=count {
-                joined.extend_from_slice(Shard { index, count }.slice(&items));
+                joined.extend_from_slice(&items[Shard { index, count }.range(items.len())]);
             }
             assert_eq!(joined, items, "{count} shards");
         }

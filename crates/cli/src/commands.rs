@@ -11,7 +11,7 @@ use arrow_schema::SchemaRef;
 use newsflow_core::ipc::{IpcWriter, read_stream};
 use newsflow_core::schema;
 use newsflow_export::{ExportSummary, Exporter, Manifest};
-use newsflow_ingest::{Ingest, InputFile};
+use newsflow_ingest::{Ingest, Plan};
 
 use crate::cli::{Cli, Command, Global, IngestFlags, Shard, StreamArgs};
 use crate::config::LoadedConfig;
@@ -119,19 +119,16 @@ fn swap_tagger(specs: &mut Vec<String>, tagger: String) {
     }
 }
 
-fn plan(cfg: &LoadedConfig, inputs: &[PathBuf]) -> Result<(Ingest, Vec<InputFile>)> {
+fn plan(cfg: &LoadedConfig, inputs: &[PathBuf]) -> Result<(Ingest, Plan)> {
     let ingest = Ingest::new(cfg.config.ingest.clone()).context("invalid [ingest] settings")?;
     let files = ingest.plan(inputs)?;
     Ok((ingest, files))
 }
 
-fn ingest_source<'a>(
-    ingest: &'a Ingest,
-    files: &'a [InputFile],
-) -> impl Fn() -> Result<BatchIter<'a>> {
+fn ingest_source<'a>(ingest: &'a Ingest, files: Plan) -> impl Fn() -> Result<BatchIter<'a>> {
     move || {
         let iter = ingest
-            .batches(files.to_vec())
+            .batches(files.clone())
             .map(|r| r.map_err(newsflow_core::Error::from));
         Ok(Box::new(iter) as BatchIter<'a>)
     }
@@ -251,11 +248,11 @@ fn run(
     let mut exporter = Exporter::create(out, &cfg.config.export)
         .with_context(|| format!("cannot write to {}", out.display()))?;
     let shard_files = match shard {
-        Some(shard) => shard.slice(&files),
-        None => &files[..],
+        Some(shard) => files.slice(shard.range(files.len())),
+        None => files.clone(),
     };
     let source = ingest_source(&ingest, shard_files);
-    let corpus = ingest_source(&ingest, &files);
+    let corpus = ingest_source(&ingest, files);
     let mut tally = Tally::default();
     // Splitting and CSV formatting run on the workers in parallel; the
     // Parquet writers and the file writes run on one worker at a time, in

@@ -21,8 +21,12 @@
 //!
 //! let ingest = Ingest::new(IngestConfig { batch_size: 3, ..IngestConfig::default() })?;
 //! let inputs = ingest.plan(&[dir.path().to_path_buf()])?;
-//! let files: Vec<_> = inputs.iter().map(|f| (f.rel_path.as_str(), f.doc_id.as_str())).collect();
-//! assert_eq!(files, [("001_talks.txt", "001_talks"), ("empty.txt", "empty"), ("feed.jsonl", "feed")]);
+//! let files: Vec<_> = inputs.iter().map(|f| (f.rel_path, f.doc_id)).collect();
+//! assert_eq!(files, [
+//!     ("001_talks.txt".into(), "001_talks".into()),
+//!     ("empty.txt".into(), "empty".into()),
+//!     ("feed.jsonl".into(), "feed".into()),
+//! ]);
 //!
 //! let mut rows = Vec::new();
 //! for batch in ingest.batches(inputs) {
@@ -49,13 +53,14 @@
 //! # Execution model
 //!
 //! [`Ingest::plan`] walks the roots and returns the inputs in a fixed order
-//! with their doc ids; nothing is read yet. [`Ingest::batches`] reads them
+//! with their doc ids, as a [`Plan`] that stores a usual file in about 45
+//! bytes (a run keeps it to the end); nothing is read yet. [`Ingest::batches`] reads them
 //! lazily and yields batches of at most `batch_size` rows (closed early once
 //! their texts reach `batch_bytes`) in plan order (the rows of one file in
 //! line order). It holds at most one batch, one
 //! JSONL/CSV file's decoded text, and a window of consecutive plain-text
 //! files that are read and decoded in parallel on rayon's pool (at most
-//! `batch_size` files and about `max(max_bytes, 16 MiB)` bytes); every file
+//! `batch_size` files and about 8 MiB, or one file when it is larger); every file
 //! is capped at `max_bytes`. The output is the same whatever the thread
 //! count.
 //!
@@ -131,6 +136,7 @@ mod decode;
 mod error;
 mod format;
 mod ids;
+mod inputs;
 mod plan;
 mod read;
 mod records;
@@ -146,6 +152,7 @@ use arrow_array::RecordBatch;
 pub use config::{DEFAULT_BATCH_BYTES, DEFAULT_BATCH_SIZE, DEFAULT_MAX_BYTES, IngestConfig};
 pub use error::{IngestError, STAGE};
 pub use format::{Compression, Format};
+pub use inputs::Plan;
 pub use plan::InputFile;
 pub use reject::{RejectReason, flag};
 
@@ -183,7 +190,7 @@ impl Ingest {
     /// Fails only when a root does not exist at all; every problem below a
     /// root (a broken link, a loop, an unlistable directory, a FIFO) is
     /// planned as an input that becomes an `unreadable` reject.
-    pub fn plan(&self, roots: &[PathBuf]) -> Result<Vec<InputFile>, IngestError> {
+    pub fn plan(&self, roots: &[PathBuf]) -> Result<Plan, IngestError> {
         plan::plan(roots, &self.filter)
     }
 
@@ -193,12 +200,14 @@ impl Ingest {
     ///
     /// Streaming: memory is bounded by the batch size and the text files
     /// read ahead in parallel (about 8 MiB, or one file of at most
-    /// `max_bytes`), never the whole corpus. The iterator owns everything it needs (it does not
-    /// borrow `self`) and is `Send`. If the inputs carry duplicate doc ids
-    /// (for example two plans concatenated), later ones get `#2`, `#3`.
+    /// `max_bytes`), never the whole corpus; the plan is shared, not
+    /// copied. The iterator owns everything it needs (it does not borrow
+    /// `self`) and is `Send`. A record of a JSONL/CSV file whose id is
+    /// taken (by an input of `inputs` or an earlier record) gets `#2`,
+    /// `#3`, ...
     pub fn batches(
         &self,
-        inputs: Vec<InputFile>,
+        inputs: Plan,
     ) -> impl Iterator<Item = Result<RecordBatch, IngestError>> + Send + use<> {
         stream::Batches::new(self.config.clone(), inputs)
     }

@@ -1,6 +1,5 @@
 //! Walking the roots into a sorted list of inputs with document ids.
 
-use std::collections::HashMap;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
@@ -10,7 +9,7 @@ use walkdir::WalkDir;
 use crate::config::Filter;
 use crate::error::IngestError;
 use crate::format::{self, Compression, Format};
-use crate::ids::IdRegistry;
+use crate::inputs::{Plan, Store};
 
 /// One planned input: a file to read, or an entry that is already known to
 /// be unreadable (a broken link, a loop, an unlistable directory) and will
@@ -76,8 +75,8 @@ impl InputFile {
 /// recursively, following symbolic links, in byte order of the names at each
 /// level (so `a/x.txt` comes before `a.txt`). Files are filtered by `filter`;
 /// doc ids are assigned by [`assign_doc_ids`].
-pub(crate) fn plan(roots: &[PathBuf], filter: &Filter) -> Result<Vec<InputFile>, IngestError> {
-    let mut inputs = Vec::new();
+pub(crate) fn plan(roots: &[PathBuf], filter: &Filter) -> Result<Plan, IngestError> {
+    let mut inputs = Store::default();
     for root in roots {
         // The root must exist, at least as a (possibly broken) link.
         fs::symlink_metadata(root).map_err(|source| IngestError::Root {
@@ -114,10 +113,10 @@ pub(crate) fn plan(roots: &[PathBuf], filter: &Filter) -> Result<Vec<InputFile>,
         inputs = inputs.len(),
         "planned ingest inputs"
     );
-    Ok(inputs)
+    Ok(Plan::new(inputs))
 }
 
-fn walk(root: &Path, filter: &Filter, out: &mut Vec<InputFile>) {
+fn walk(root: &Path, filter: &Filter, out: &mut Store) {
     let walker = WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
@@ -261,29 +260,16 @@ fn root_name(root: &Path) -> String {
 /// 4. Whatever still collides (the same relative path under two roots, or
 ///    two names that are equal once made UTF-8) keeps the first id in plan
 ///    order; later ones get `#2`, `#3`, ...
-pub(crate) fn assign_doc_ids(inputs: &mut [InputFile]) {
+pub(crate) fn assign_doc_ids(inputs: &mut Store) {
     rename_colliding(inputs, |f| format::rel_path_without_extensions(&f.rel_path));
     rename_colliding(inputs, |f| f.rel_path.clone());
-    let mut ids = IdRegistry::default();
-    for input in inputs.iter_mut() {
-        let id = std::mem::take(&mut input.doc_id);
-        input.doc_id = ids.claim(id);
-    }
+    inputs.number_repeated_ids();
 }
 
-fn rename_colliding(inputs: &mut [InputFile], rename: impl Fn(&InputFile) -> String) {
-    let mut counts: HashMap<&str, usize> = HashMap::with_capacity(inputs.len());
-    for input in inputs.iter() {
-        *counts.entry(input.doc_id.as_str()).or_default() += 1;
-    }
-    let colliding: Vec<usize> = inputs
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| counts[f.doc_id.as_str()] > 1)
-        .map(|(i, _)| i)
-        .collect();
-    for i in colliding {
-        inputs[i].doc_id = rename(&inputs[i]);
+fn rename_colliding(inputs: &mut Store, rename: impl Fn(&InputFile) -> String) {
+    for i in inputs.repeated_ids() {
+        let id = rename(&inputs.get(i));
+        inputs.set_id(i, id);
     }
 }
 
@@ -301,7 +287,7 @@ mod tests {
 
     #[test]
     fn doc_id_collisions_are_resolved_deterministically() {
-        let mut inputs: Vec<_> = [
+        let mut inputs = [
             "a/x.txt",
             "b/x.txt",
             "c/y.txt",
@@ -313,9 +299,12 @@ mod tests {
         ]
         .into_iter()
         .map(file)
-        .collect();
+        .fold(Store::default(), |mut store, f| {
+            store.push(f);
+            store
+        });
         assign_doc_ids(&mut inputs);
-        let ids: Vec<_> = inputs.iter().map(|f| f.doc_id.as_str()).collect();
+        let ids: Vec<_> = (0..inputs.len()).map(|i| inputs.id(i)).collect();
         assert_eq!(
             ids,
             [

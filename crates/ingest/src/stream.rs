@@ -13,6 +13,7 @@ use crate::decode::{self, Decoded};
 use crate::error::IngestError;
 use crate::format::{Compression, Format};
 use crate::ids::IdRegistry;
+use crate::inputs::Plan;
 use crate::plan::{InputFile, Status};
 use crate::read;
 use crate::records::{CsvRows, FileInfo, JsonlRows, Records};
@@ -41,7 +42,9 @@ struct Stats {
 pub(crate) struct Batches {
     config: Arc<IngestConfig>,
     schema: SchemaRef,
-    inputs: VecDeque<InputFile>,
+    inputs: Plan,
+    /// Position in `inputs` of the next input to open.
+    next: usize,
     ids: IdRegistry,
     /// Rows read ahead (a parallel window of text files, or a file-level
     /// reject of a JSONL/CSV file), in input order.
@@ -53,25 +56,26 @@ pub(crate) struct Batches {
 }
 
 impl Batches {
-    pub(crate) fn new(config: Arc<IngestConfig>, inputs: Vec<InputFile>) -> Batches {
-        let mut ids = IdRegistry::default();
-        let mut inputs = VecDeque::from(inputs);
-        // File ids come from the plan; keep them unless the caller combined
-        // plans and two files share one, in which case the later gets `#2`.
-        for input in inputs.iter_mut() {
-            let id = std::mem::take(&mut input.doc_id);
-            input.doc_id = ids.claim(id);
-        }
+    pub(crate) fn new(config: Arc<IngestConfig>, inputs: Plan) -> Batches {
         Batches {
             config,
             schema: newsflow_core::schema::ingest_schema(),
+            // Record ids must not take the id of a file being read.
+            ids: IdRegistry::with_files(inputs.clone()),
             inputs,
-            ids,
+            next: 0,
             ready: VecDeque::new(),
             current: None,
             stats: Stats::default(),
             finished: false,
         }
+    }
+
+    /// The next input, taken off the plan.
+    fn take_input(&mut self) -> Option<InputFile> {
+        let input = self.inputs.get(self.next)?;
+        self.next += 1;
+        Some(input)
     }
 
     fn next_row(&mut self) -> Option<Row> {
@@ -85,7 +89,7 @@ impl Batches {
             if let Some(row) = self.ready.pop_front() {
                 return Some(row);
             }
-            let first = self.inputs.pop_front()?;
+            let first = self.take_input()?;
             if first.format == Format::Text {
                 self.read_text_window(first);
             } else {
@@ -104,15 +108,16 @@ impl Batches {
         let mut used = estimate(&first, config.max_bytes);
         let mut window = vec![first];
         while window.len() < config.batch_size {
-            let Some(next) = self.inputs.front() else {
+            let Some(next) = self.inputs.get(self.next) else {
                 break;
             };
-            let cost = estimate(next, config.max_bytes);
+            let cost = estimate(&next, config.max_bytes);
             if next.format != Format::Text || used.saturating_add(cost) > WINDOW_BYTES {
                 break;
             }
             used += cost;
-            window.extend(self.inputs.pop_front());
+            self.next += 1;
+            window.push(next);
         }
         if window.len() == 1 {
             self.ready

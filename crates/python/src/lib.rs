@@ -37,7 +37,7 @@ use newsflow_cli::config::LoadedConfig;
 use newsflow_cli::registry::{self, Built};
 use newsflow_core::batch::normalize_string_types;
 use newsflow_core::{Stage, conform, run_checked, schema};
-use newsflow_ingest::{Ingest, InputFile};
+use newsflow_ingest::{Ingest, Plan};
 use newsflow_normalize::{Clusters, Deduper, LineStats, Normalizer};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyTypeError};
@@ -153,7 +153,7 @@ fn digest(bytes: &[u8]) -> u64 {
 type SharedEntry = ((Option<PathBuf>, Option<Vec<String>>), Py<Pipeline>);
 
 /// A plan with the roots it was made of.
-type Plan = (Vec<PathBuf>, Arc<Vec<InputFile>>);
+type PlanOf = (Vec<PathBuf>, Plan);
 
 /// newsflow's stages, built from a `pipeline.toml` like `newsflow run`.
 ///
@@ -183,7 +183,7 @@ struct Pipeline {
     /// Stages built on demand by `run_stage`, by name.
     extra: Mutex<HashMap<String, Arc<Built>>>,
     /// The last plan, by its roots.
-    plan: Mutex<Option<Plan>>,
+    plan: Mutex<Option<PlanOf>>,
     /// The normalizer with the last boilerplate, by the digest of the line
     /// statistics it was learned from.
     with_boilerplate: Mutex<Option<(u64, Arc<Normalizer>)>>,
@@ -232,14 +232,14 @@ impl Pipeline {
         Ok(normalizer)
     }
 
-    fn planned(&self, roots: &[PathBuf]) -> PyResult<Arc<Vec<InputFile>>> {
+    fn planned(&self, roots: &[PathBuf]) -> PyResult<Plan> {
         let mut cache = self.plan.lock().expect("plan lock");
         if let Some((r, files)) = &*cache
             && r == roots
         {
             return Ok(files.clone());
         }
-        let files = Arc::new(self.ingest.plan(roots).map_err(py_err)?);
+        let files = self.ingest.plan(roots).map_err(py_err)?;
         *cache = Some((roots.to_vec(), files.clone()));
         Ok(files)
     }
@@ -447,18 +447,18 @@ impl Pipeline {
     ) -> PyResult<Py<PyAny>> {
         let files = py.detach(|| self.planned(&roots))?;
         let chosen = match indices {
-            None => files.as_ref().clone(),
+            None => files,
             Some(idx) => idx
                 .into_iter()
                 .map(|i| {
-                    files.get(i).cloned().ok_or_else(|| {
+                    files.get(i).ok_or_else(|| {
                         py_err(format!(
                             "stage `ingest`: input index {i} is outside the plan of {} inputs (did the tree change?)",
                             files.len()
                         ))
                     })
                 })
-                .collect::<PyResult<Vec<_>>>()?,
+                .collect::<PyResult<Plan>>()?,
         };
         let batches = py
             .detach(|| self.ingest.batches(chosen).collect::<Result<Vec<_>, _>>())

@@ -138,7 +138,7 @@ pub fn run_full(config: IngestConfig, roots: &[PathBuf]) -> (Vec<InputFile>, Vec
     let before = ids.len();
     ids.dedup();
     assert_eq!(ids.len(), before, "doc ids are unique: {rows:#?}");
-    (plan, sizes, rows)
+    (plan.iter().collect(), sizes, rows)
 }
 
 pub fn run(config: IngestConfig, roots: &[PathBuf]) -> Vec<Out> {

@@ -72,10 +72,11 @@ fn plan_reports_format_compression_and_size() {
     let ingest = Ingest::new(IngestConfig::default()).unwrap();
     let plan = ingest.plan(&[dir.path().to_path_buf()]).unwrap();
     assert_eq!(plan.len(), 1);
-    assert_eq!(plan[0].format(), Format::Jsonl);
-    assert_eq!(plan[0].compression(), Compression::Zstd);
-    assert_eq!(plan[0].size(), Some(4));
-    assert_eq!(plan[0].path, dir.path().join("x.jsonl.zst"));
+    let file = plan.get(0).unwrap();
+    assert_eq!(file.format(), Format::Jsonl);
+    assert_eq!(file.compression(), Compression::Zstd);
+    assert_eq!(file.size(), Some(4));
+    assert_eq!(file.path, dir.path().join("x.jsonl.zst"));
 }
 
 #[test]
