@@ -29,9 +29,17 @@ pub struct ExportConfig {
     pub csv_neutralize_formulas: bool,
     /// Zstandard level of the Parquet files (default 3; `-131072..=22`).
     pub zstd_level: i32,
-    /// Most rows per Parquet row group (default 8192; at least 1). A row
-    /// group also closes at about 64 MiB of encoded data.
+    /// Most rows per row group of `documents.parquet` and
+    /// `rejects.parquet` (default 8192; at least 1). A row group also
+    /// closes at about 16 MiB of encoded data.
     pub row_group_size: usize,
+    /// Most rows per row group of `mentions.parquet` and
+    /// `topic_evidence.parquet` (default 1,048,576; at least 1). Their rows
+    /// are a few dozen bytes and a long document has hundreds, so row
+    /// groups of `row_group_size` rows would be tiny and many, and a Parquet
+    /// writer keeps the metadata of every row group (statistics, page
+    /// indexes) until the file is closed. These also close at about 16 MiB.
+    pub span_row_group_size: usize,
 }
 
 impl Default for ExportConfig {
@@ -41,6 +49,7 @@ impl Default for ExportConfig {
             csv_neutralize_formulas: true,
             zstd_level: 3,
             row_group_size: 8192,
+            span_row_group_size: 1 << 20,
         }
     }
 }
@@ -48,12 +57,17 @@ impl Default for ExportConfig {
 impl ExportConfig {
     /// Checks the values and returns the Parquet compression they select.
     pub(crate) fn compression(&self) -> Result<Compression> {
-        if self.row_group_size == 0 {
-            return Err(ExportError::InvalidConfig {
-                option: "row_group_size",
-                value: self.row_group_size.to_string(),
-                expected: "at least 1 row",
-            });
+        for (option, rows) in [
+            ("row_group_size", self.row_group_size),
+            ("span_row_group_size", self.span_row_group_size),
+        ] {
+            if rows == 0 {
+                return Err(ExportError::InvalidConfig {
+                    option,
+                    value: rows.to_string(),
+                    expected: "at least 1 row",
+                });
+            }
         }
         let level =
             ZstdLevel::try_new(self.zstd_level).map_err(|_| ExportError::InvalidConfig {
@@ -75,6 +89,7 @@ mod tests {
         assert_eq!(config, ExportConfig::default());
         assert!(config.csv && config.csv_neutralize_formulas);
         assert_eq!((config.zstd_level, config.row_group_size), (3, 8192));
+        assert_eq!(config.span_row_group_size, 1_048_576);
     }
 
     #[test]
@@ -97,5 +112,14 @@ mod tests {
         };
         let err = bad_rows.compression().unwrap_err();
         assert!(err.to_string().contains("`row_group_size` = 0"), "{err}");
+        let bad_span_rows = ExportConfig {
+            span_row_group_size: 0,
+            ..ExportConfig::default()
+        };
+        let err = bad_span_rows.compression().unwrap_err();
+        assert!(
+            err.to_string().contains("`span_row_group_size` = 0"),
+            "{err}"
+        );
     }
 }

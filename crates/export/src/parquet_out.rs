@@ -9,7 +9,9 @@
 //! bytes depend only on its rows and the config. Only the rows of one slice
 //! are buffered here, as copies; the writer keeps the encoded, compressed
 //! pages of the row group in progress, which closes at `row_group_size`
-//! rows or about [`ROW_GROUP_BYTES`], whichever comes first.
+//! rows (`span_row_group_size` for the span files) or about
+//! [`ROW_GROUP_BYTES`], whichever comes first, and the metadata of every
+//! closed row group until the file is finished.
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -44,8 +46,9 @@ pub const WRITE_ROWS: usize = 256;
 /// joins them).
 pub const WRITE_BYTES: usize = 2 * 1024 * 1024;
 
-/// A row group is closed once the writer estimates it at this many bytes.
-pub const ROW_GROUP_BYTES: usize = 64 * 1024 * 1024;
+/// A row group is closed once the writer estimates it at this many bytes
+/// (its encoded, compressed pages wait in memory until then).
+pub const ROW_GROUP_BYTES: usize = 16 * 1024 * 1024;
 
 /// Free-text columns of `documents.parquet`: long, nearly all distinct, and
 /// never filtered on by value. They are written without a dictionary (the
@@ -82,9 +85,11 @@ pub(crate) fn writer_properties(config: &ExportConfig) -> Result<WriterPropertie
 }
 
 /// Writer properties of the mentions and evidence files: those of
-/// [`writer_properties`], with the span offsets delta-encoded.
+/// [`writer_properties`], with `span_row_group_size` rows per row group and
+/// the span offsets delta-encoded.
 pub(crate) fn span_properties(config: &ExportConfig) -> Result<WriterPropertiesPtr> {
-    let mut builder = base_properties(config)?;
+    let mut builder =
+        base_properties(config)?.set_max_row_group_row_count(Some(config.span_row_group_size));
     for &name in OFFSET_COLUMNS {
         builder = builder
             .set_column_dictionary_enabled(ColumnPath::from(name), false)

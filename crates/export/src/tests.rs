@@ -750,6 +750,26 @@ fn large_pages_are_byte_identical_however_batched() {
 }
 
 #[test]
+fn span_files_have_their_own_row_group_size() {
+    let config = ExportConfig {
+        row_group_size: 3,
+        span_row_group_size: 5,
+        ..ExportConfig::default()
+    };
+    let out = tempfile::tempdir().unwrap();
+    export(out.path(), &[repeated_sample(7)], &config);
+    let documents = read_parquet(&out.path().join(files::DOCUMENTS_PARQUET));
+    assert_eq!(documents.batch.num_rows(), 14);
+    assert_eq!(documents.row_groups, 5); // 3 + 3 + 3 + 3 + 2
+    for name in [files::MENTIONS_PARQUET, files::TOPIC_EVIDENCE_PARQUET] {
+        let spans = read_parquet(&out.path().join(name));
+        let rows = spans.batch.num_rows();
+        assert!(rows > 14, "{name}: {rows} rows");
+        assert_eq!(spans.row_groups, rows.div_ceil(5), "{name}: {rows} rows");
+    }
+}
+
+#[test]
 fn exporter_can_move_between_threads() {
     fn assert_send<T: Send>() {}
     assert_send::<Exporter>();

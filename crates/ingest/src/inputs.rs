@@ -29,7 +29,10 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub(crate) fn new(store: Store) -> Plan {
+    pub(crate) fn new(mut store: Store) -> Plan {
+        store.entries.shrink_to_fit();
+        store.names.shrink_to_fit();
+        store.dirs.shrink_to_fit();
         let range = 0..store.entries.len();
         Plan {
             store: Arc::new(store),
