@@ -5,7 +5,7 @@
 //! [`InputFile`] per file costs about 200 bytes (three strings and the
 //! struct). A [`Plan`] stores the usual file, a regular file whose id is a
 //! prefix of its name, as its name in one shared string and a 24-byte entry
-//! that points at its directory: about 45 bytes for a name like
+//! that points at its directory: about 40 bytes for a name like
 //! `doc00012345.txt`. Everything else (unreadable entries, renamed ids,
 //! names that are not UTF-8) is kept whole beside it.
 
