@@ -49,10 +49,30 @@ pub(crate) struct CsvSink {
 /// The writer of every record: RFC 4180 quoting, CRLF line ends. Records
 /// are self-contained, so records formatted apart and concatenated are the
 /// bytes one writer would have produced.
-fn record_writer() -> csv::Writer<Vec<u8>> {
+fn record_writer(capacity: usize) -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new())
+        .from_writer(Vec::with_capacity(capacity))
+}
+
+/// Bytes per row [`format_records`] reserves beyond the row's strings: for
+/// the separators, quotes, numbers and list cells.
+const RECORD_OVERHEAD: usize = 1024;
+
+/// More than the size of the records of `batch` in most batches: the bytes
+/// of its string columns and a sixteenth more (quotes), plus
+/// [`RECORD_OVERHEAD`] a row. The records are formatted into one buffer of
+/// this size, not one grown a doubling at a time (each step a fresh buffer
+/// and a copy of the last); room never written costs address space, not
+/// memory.
+fn records_size_hint(batch: &RecordBatch) -> usize {
+    let strings: usize = batch
+        .columns()
+        .iter()
+        .filter_map(|c| c.as_string_opt::<i32>())
+        .map(|s| usize::try_from(s.offsets().last() - s.offsets().first()).unwrap_or(0))
+        .sum();
+    strings + strings / 16 + batch.num_rows() * RECORD_OVERHEAD
 }
 
 impl CsvSink {
@@ -72,7 +92,7 @@ impl CsvSink {
             path: path.clone(),
             source,
         };
-        let mut header = record_writer();
+        let mut header = record_writer(0);
         header
             .write_record(schema.fields().iter().map(|f| f.name().as_str()))
             .map_err(csv_err)?;
@@ -136,7 +156,7 @@ pub(crate) fn format_records(
         source,
     };
     let mut record = vec![String::new(); columns.len()];
-    let mut writer = record_writer();
+    let mut writer = record_writer(records_size_hint(batch));
     for row in 0..batch.num_rows() {
         for (cell, (array, only, text)) in record.iter_mut().zip(&columns) {
             cell.clear();
@@ -387,6 +407,46 @@ mod tests {
             "diplomacy:0.875:3; defence:0.1:1"
         );
         assert_eq!(cell(scores.as_ref(), 1, Some(only)), "");
+    }
+
+    #[test]
+    fn the_records_fit_in_the_room_reserved_for_them() {
+        let body = "MOSCOW, March 5 (TASS). The minister said \"talks\" went well.\n\n".repeat(200);
+        let schema = Arc::new(Schema::new(vec![
+            arrow_schema::Field::new("doc_id", DataType::Utf8, false),
+            arrow_schema::Field::new("body", DataType::Utf8, true),
+            arrow_schema::Field::new("persons", newsflow_core::schema::utf8_list(), true),
+            arrow_schema::Field::new("year", DataType::Int16, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(StringArray::from(vec!["a", "b", "c", "d"])),
+                Arc::new(StringArray::from(vec![
+                    Some(body.as_str()),
+                    Some("=1+1"),
+                    None,
+                    Some(&body[..900]),
+                ])),
+                str_list_array(&[
+                    vec!["Sergey Lavrov", "Taro Kono"],
+                    vec![],
+                    vec![],
+                    vec!["Antony Blinken"],
+                ]),
+                Arc::new(Int16Array::from(vec![Some(2024), None, None, Some(1999)])),
+            ],
+        )
+        .unwrap();
+        let path = Path::new("documents.csv");
+        for rows in [batch.clone(), batch.slice(1, 3), batch.slice(3, 1)] {
+            let records = format_records(&rows, true, path).unwrap();
+            let hint = records_size_hint(&rows);
+            assert!(records.len() <= hint, "{} > {hint}", records.len());
+            // Only the rows' own strings count, not the whole buffers of a
+            // sliced batch.
+            assert!(hint <= 2 * records.len() + rows.num_rows() * RECORD_OVERHEAD);
+        }
     }
 
     #[test]

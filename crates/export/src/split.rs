@@ -303,9 +303,16 @@ fn flatten(
     let doc_ids =
         StrColumn::new(batch.column_by_name(col::DOC_ID).expect("checked").as_ref()).expect("Utf8");
     let offsets = list.value_offsets();
-    let mut indices = Vec::new();
-    let mut ids = StringBuilder::new();
-    for i in (0..batch.num_rows()).filter(|&i| is_document[i]) {
+    // The columns' sizes are known: allocated once, not grown.
+    let documents = || (0..batch.num_rows()).filter(|&i| is_document[i]);
+    let count = |i: usize| usize::try_from(offsets[i + 1] - offsets[i]).unwrap_or(0);
+    let rows: usize = documents().map(count).sum();
+    let id_bytes: usize = documents()
+        .map(|i| count(i) * doc_ids.get(i).map_or(0, str::len))
+        .sum();
+    let mut indices = Vec::with_capacity(rows);
+    let mut ids = StringBuilder::with_capacity(rows, id_bytes);
+    for i in documents() {
         let id = doc_ids.get(i).unwrap_or_default();
         for j in offsets[i]..offsets[i + 1] {
             indices.push(u32::try_from(j).expect("list offsets are not negative"));

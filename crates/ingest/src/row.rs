@@ -105,7 +105,6 @@ pub(crate) fn hash(bytes: &[u8]) -> u64 {
 /// Accumulates rows into the Arrow builders of the ingest schema.
 pub(crate) struct RowBuilder {
     schema: SchemaRef,
-    rows: usize,
     doc_id: StringBuilder,
     source_path: StringBuilder,
     content_hash: StringBuilder,
@@ -121,17 +120,17 @@ pub(crate) struct RowBuilder {
 }
 
 impl RowBuilder {
-    pub(crate) fn new(schema: SchemaRef, capacity: usize) -> RowBuilder {
+    /// Builders for `capacity` rows whose texts take `text_bytes` bytes.
+    pub(crate) fn new(schema: SchemaRef, capacity: usize, text_bytes: usize) -> RowBuilder {
         let strings = || StringBuilder::with_capacity(capacity, capacity * 16);
         RowBuilder {
             schema,
-            rows: 0,
             doc_id: strings(),
             source_path: strings(),
             content_hash: StringBuilder::with_capacity(capacity, capacity * 16),
             encoding: strings(),
             bytes: UInt64Builder::with_capacity(capacity),
-            text: StringBuilder::with_capacity(capacity, capacity * 1024),
+            text: StringBuilder::with_capacity(capacity, text_bytes),
             meta_published: StringBuilder::new(),
             meta_url: StringBuilder::new(),
             meta_source: StringBuilder::new(),
@@ -141,12 +140,7 @@ impl RowBuilder {
         }
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.rows
-    }
-
     pub(crate) fn push(&mut self, row: Row) {
-        self.rows += 1;
         self.doc_id.append_value(&row.doc_id);
         self.source_path.append_value(&row.source_path);
         match row.content_hash {
@@ -178,7 +172,6 @@ impl RowBuilder {
 
     /// Builds the batch and resets the builders.
     pub(crate) fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
-        self.rows = 0;
         let columns: Vec<ArrayRef> = vec![
             Arc::new(self.doc_id.finish()),
             Arc::new(self.source_path.finish()),
@@ -205,7 +198,7 @@ mod tests {
     #[test]
     fn builds_batches_of_the_ingest_schema() {
         let schema = ingest_schema();
-        let mut b = RowBuilder::new(schema.clone(), 4);
+        let mut b = RowBuilder::new(schema.clone(), 4, 0);
         b.push(
             Row::document(
                 "d".into(),
@@ -226,8 +219,8 @@ mod tests {
             None,
             None,
         ));
-        assert_eq!(b.len(), 2);
         let batch = b.finish().unwrap();
+        assert_eq!(batch.num_rows(), 2);
         assert_eq!(batch.schema(), schema);
         newsflow_core::validate_batch("ingest", &batch, &schema).unwrap();
         let rendered = newsflow_core::testing::render_rows(
@@ -242,7 +235,6 @@ mod tests {
                 hash(b"hello")
             )
         );
-        assert_eq!(b.len(), 0);
         assert_eq!(b.finish().unwrap().num_rows(), 0);
     }
 }

@@ -156,9 +156,12 @@ impl Iterator for Batches {
             0 => u64::MAX,
             n => n,
         };
-        let mut builder = RowBuilder::new(self.schema.clone(), batch_size.min(MAX_PREALLOC_ROWS));
+        // The rows are gathered first, so that the text column is allocated
+        // once at its size: grown a doubling at a time it took up to twice
+        // the batch's text in fresh pages, and a copy at each step.
+        let mut rows = Vec::with_capacity(batch_size.min(MAX_PREALLOC_ROWS));
         let mut text_bytes = 0u64;
-        while builder.len() < batch_size && text_bytes < batch_bytes {
+        while rows.len() < batch_size && text_bytes < batch_bytes {
             let Some(row) = self.next_row() else {
                 break;
             };
@@ -168,13 +171,18 @@ impl Iterator for Batches {
             } else {
                 self.stats.documents += 1;
             }
-            builder.push(row);
+            rows.push(row);
         }
-        if builder.len() == 0 {
+        if rows.is_empty() {
             self.finish();
             return None;
         }
         self.stats.batches += 1;
+        let text_bytes = usize::try_from(text_bytes).unwrap_or(usize::MAX);
+        let mut builder = RowBuilder::new(self.schema.clone(), rows.len(), text_bytes);
+        for row in rows {
+            builder.push(row);
+        }
         match builder.finish() {
             Ok(batch) => Some(Ok(batch)),
             Err(e) => {

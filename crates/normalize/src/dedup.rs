@@ -153,6 +153,9 @@ fn splitmix64(mut x: u64) -> u64 {
 /// which the flip leaves alone.
 fn signature(body: &str, hashes: &mut Vec<u8>, word: &mut Vec<u8>, minima: &mut [i32]) -> bool {
     hashes.clear();
+    // Eight bytes a word, and news text has about a word per six bytes:
+    // room for them at once rather than a doubling at a time.
+    hashes.reserve(body.len() / 6 * 8 + 8);
     for_each_word(body, word, |w| {
         hashes.extend_from_slice(&xxh3_64(w).to_le_bytes());
     });

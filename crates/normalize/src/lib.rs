@@ -179,7 +179,11 @@ impl Stage for Normalizer {
         let name = self.name();
         let input = input::InputColumns::read(name, &batch)?;
         let flags = input::flags(name, &batch)?;
-        let mut out = output::OutputBuilder::new();
+        let text_bytes = (0..batch.num_rows())
+            .filter(|&row| !input.is_reject(row))
+            .map(|row| input.text(row).map_or(0, str::len))
+            .sum();
+        let mut out = output::OutputBuilder::with_capacity(batch.num_rows(), text_bytes);
         let mut documents = 0usize;
         for (row, row_flags) in flags.iter().enumerate() {
             if input.is_reject(row) {

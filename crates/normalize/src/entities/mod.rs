@@ -238,8 +238,11 @@ impl EntityExtractor {
 
     /// Finds the entities of one document.
     pub fn extract(&self, doc: &DocText<'_>) -> Entities {
-        let mut text = String::new();
-        for part in [doc.title, doc.lede].into_iter().flatten() {
+        let parts = [doc.title, doc.lede].into_iter().flatten();
+        let mut text = String::with_capacity(
+            parts.clone().map(|p| p.len() + 2).sum::<usize>() + doc.body.len(),
+        );
+        for part in parts {
             if !part.trim().is_empty() {
                 text.push_str(part);
                 text.push_str("\n\n");
@@ -251,7 +254,9 @@ impl EntityExtractor {
 
         let mut out = Entities::default();
         let mut orgs: Vec<usize> = Vec::new();
-        for f in self.analyze(&text) {
+        let found = self.analyze(&text);
+        out.mentions.reserve(found.len());
+        for f in found {
             let (kind, canonical) = self.describe(&f.entity);
             let list = match kind {
                 EntityKind::Person => &mut out.persons,

@@ -258,6 +258,7 @@ impl<'a> Doc<'a> {
         }
         let title_case = title_case_lines(text, &tokens);
         let removed = vec![false; hits.len()];
+        let found = Vec::with_capacity(hits.len());
         let mut doc = Doc {
             lex,
             gaz,
@@ -268,7 +269,7 @@ impl<'a> Doc<'a> {
             token_hit,
             title_case,
             removed,
-            found: Vec::new(),
+            found,
         };
         doc.resolve();
         // The tokens and hits are no longer needed: free them before the
