@@ -7,7 +7,7 @@ use crate::Normalizer;
 use crate::clean::clean_text;
 use crate::dateline::{Dateline, looks_like_name};
 use crate::dates::DateParts;
-use crate::entities::{DocText, Entities};
+use crate::entities::{Entities, text_before_body};
 use crate::noise::{NoiseContext, NoiseLog};
 use crate::refdata::phrase_key;
 use crate::speaker::{self, SpeakerName};
@@ -79,7 +79,12 @@ pub(crate) struct DocInput<'a> {
 pub(crate) struct DocFields {
     pub title: Option<String>,
     pub lede: Option<String>,
-    pub body: String,
+    /// The title and lede as the entity extractor reads them, then the
+    /// body from byte `body_at` ([`DocFields::body`]): the extractor reads
+    /// the document in one string, and this way the body is not copied
+    /// into a second one.
+    text: String,
+    body_at: usize,
     pub headings: Vec<String>,
     pub date: Option<DateParts>,
     pub dateline_place: Option<String>,
@@ -95,6 +100,11 @@ pub(crate) struct DocFields {
 }
 
 impl DocFields {
+    /// The body: paragraphs separated by a blank line.
+    pub fn body(&self) -> &str {
+        &self.text[self.body_at..]
+    }
+
     fn prov(&mut self, field: &'static str, rule: impl Into<Cow<'static, str>>) {
         self.provenance.push((field, rule.into()));
     }
@@ -441,8 +451,16 @@ impl Normalizer {
         if !doc.headings.is_empty() {
             doc.prov("headings", "body.heading_shape");
         }
-        doc.body = body.join("\n\n");
-        // The text is in `doc.body` now: free the cleaned text and its
+        let body_len = body.iter().map(|p| p.len() + 2).sum::<usize>();
+        doc.text = text_before_body(doc.title.as_deref(), doc.lede.as_deref(), body_len);
+        doc.body_at = doc.text.len();
+        for (k, paragraph) in body.iter().enumerate() {
+            if k > 0 {
+                doc.text.push_str("\n\n");
+            }
+            doc.text.push_str(paragraph);
+        }
+        // The body is in `doc.text` now: free the cleaned text and its
         // pieces before language detection and entities (each about the
         // size of the document).
         drop(body);
@@ -508,7 +526,7 @@ impl Normalizer {
         );
 
         // Language.
-        let sample: Cow<'_, str> = if doc.body.is_empty() {
+        let sample: Cow<'_, str> = if doc.body().is_empty() {
             Cow::Owned(
                 [doc.title.as_deref(), doc.lede.as_deref()]
                     .into_iter()
@@ -517,7 +535,7 @@ impl Normalizer {
                     .join("\n"),
             )
         } else {
-            Cow::Borrowed(&doc.body)
+            Cow::Borrowed(doc.body())
         };
         let (language, confidence) = self.language.detect(&sample);
         doc.language = language;
@@ -525,11 +543,7 @@ impl Normalizer {
         doc.prov("language", "language.whatlang");
 
         // Entities.
-        doc.entities = self.entities.extract(&DocText {
-            title: doc.title.as_deref(),
-            lede: doc.lede.as_deref(),
-            body: &doc.body,
-        });
+        doc.entities = self.entities.extract_joined(&doc.text, doc.body_at);
         if doc.entities.repaired {
             doc.flags.push("alias_repaired");
         }

@@ -206,7 +206,7 @@ impl OutputBuilder {
     pub fn push_doc(&mut self, doc_id: &str, doc: &DocFields, ingest_flags: &[String]) {
         self.title.append_option(doc.title.as_deref());
         self.lede.append_option(doc.lede.as_deref());
-        self.body.append_value(&doc.body);
+        self.body.append_value(doc.body());
         push_list(&mut self.headings, &doc.headings);
         let date = doc.date.as_ref();
         self.date_text.append_option(date.map(|d| d.text.as_str()));

@@ -238,23 +238,19 @@ impl EntityExtractor {
 
     /// Finds the entities of one document.
     pub fn extract(&self, doc: &DocText<'_>) -> Entities {
-        let parts = [doc.title, doc.lede].into_iter().flatten();
-        let mut text = String::with_capacity(
-            parts.clone().map(|p| p.len() + 2).sum::<usize>() + doc.body.len(),
-        );
-        for part in parts {
-            if !part.trim().is_empty() {
-                text.push_str(part);
-                text.push_str("\n\n");
-            }
-        }
+        let mut text = text_before_body(doc.title, doc.lede, doc.body.len());
         let body_byte = text.len();
-        let body_char = text.chars().count();
         text.push_str(doc.body);
+        self.extract_joined(&text, body_byte)
+    }
 
+    /// [`EntityExtractor::extract`] of a document whose title and lede
+    /// [`text_before_body`] put before its body in `text`, at `body_byte`.
+    pub(crate) fn extract_joined(&self, text: &str, body_byte: usize) -> Entities {
+        let body_char = text[..body_byte].chars().count();
         let mut out = Entities::default();
         let mut orgs: Vec<usize> = Vec::new();
-        let found = self.analyze(&text);
+        let found = self.analyze(text);
         out.mentions.reserve(found.len());
         for f in found {
             let (kind, canonical) = self.describe(&f.entity);
@@ -315,6 +311,24 @@ impl EntityExtractor {
 
 /// Character offsets are `u32` in the output schema; bodies are far below
 /// 4 GiB, and larger offsets saturate.
+/// The title and lede as the extractor reads them before the body, each
+/// followed by a blank line (blank ones left out), in a string with room
+/// for `body_len` more bytes: the whole document is searched at once, so
+/// that a name in the title supports its short form in the body.
+pub(crate) fn text_before_body(title: Option<&str>, lede: Option<&str>, body_len: usize) -> String {
+    let parts = [title, lede]
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.trim().is_empty());
+    let mut text =
+        String::with_capacity(parts.clone().map(|p| p.len() + 2).sum::<usize>() + body_len);
+    for part in parts {
+        text.push_str(part);
+        text.push_str("\n\n");
+    }
+    text
+}
+
 fn offset(chars: usize) -> u32 {
     u32::try_from(chars).unwrap_or(u32::MAX)
 }
