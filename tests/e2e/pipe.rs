@@ -62,6 +62,32 @@ fn intermediate_files_work_like_pipes() {
 }
 
 #[test]
+fn a_fifo_given_as_output_stays_a_fifo() {
+    // The stream used to go to a temporary file renamed over the path, so
+    // `-o /dev/null` replaced the device with a regular file. A FIFO shows
+    // the same without touching /dev.
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("raw.arrows");
+    newsflow_ok(&["ingest", "seeds", "-o", file.to_str().unwrap()]);
+    let out = shell(&format!(
+        "set -e; cd '{}'; mkfifo fifo; timeout 60 cat fifo > copy & \
+         \"$NF\" ingest '{}' -o fifo; wait; test -p fifo",
+        tmp.path().display(),
+        repo().join("seeds").display()
+    ));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let copy = std::fs::read(tmp.path().join("copy")).unwrap();
+    assert!(
+        copy == std::fs::read(&file).unwrap(),
+        "the FIFO got another stream"
+    );
+}
+
+#[test]
 fn empty_stdin_is_a_clear_error() {
     let out = shell("printf '' | \"$NF\" tag");
     assert_eq!(out.status.code(), Some(1));

@@ -358,7 +358,9 @@ fn check_exportable(schema: &SchemaRef) -> Result<()> {
 }
 
 /// Opens stdout or a file for a stream; a file is written under a temporary
-/// name and renamed when complete.
+/// name and renamed when complete. A path that exists and is not a regular
+/// file or a directory (`/dev/null`, a FIFO, `/dev/stdout`) is written to
+/// as it is: renaming a file over it would replace the device or pipe.
 struct StreamOut {
     target: Option<(PathBuf, tempfile::NamedTempFile)>,
 }
@@ -370,6 +372,13 @@ impl StreamOut {
                 StreamOut { target: None },
                 Box::new(BufWriter::new(std::io::stdout())),
             )),
+            Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .with_context(|| format!("cannot write to {}", path.display()))?;
+                Ok((StreamOut { target: None }, Box::new(BufWriter::new(file))))
+            }
             Some(path) => {
                 let dir = path
                     .parent()
