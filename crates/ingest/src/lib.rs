@@ -54,7 +54,9 @@
 //!
 //! [`Ingest::plan`] walks the roots and returns the inputs in a fixed order
 //! with their doc ids, as a [`Plan`] that stores a usual file in about 40
-//! bytes (a run keeps it to the end); nothing is read yet. [`Ingest::batches`] reads them
+//! bytes while planning and, past 65,536 inputs, moves them to a temporary
+//! file read back a page at a time (a run keeps it to the end); nothing is
+//! read yet. [`Ingest::batches`] reads them
 //! lazily and yields batches of at most `batch_size` rows (closed early once
 //! their texts reach `batch_bytes`) in plan order (the rows of one file in
 //! line order). It holds at most one batch, one
