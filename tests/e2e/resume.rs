@@ -158,3 +158,45 @@ fn resume_without_checkpoints_says_so() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nothing to resume"), "{err}");
 }
+
+#[test]
+fn compressed_checkpoints_and_spill_give_the_same_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    generate_corpus(&input, 30, 11);
+    let input = input.to_str().unwrap();
+    let cfg = tmp.path().join("compressed.toml");
+    std::fs::write(
+        &cfg,
+        "[pipeline]\ncompress_checkpoints = true\n[ingest]\nbatch_size = 8\n",
+    )
+    .unwrap();
+    let cfg = cfg.to_str().unwrap();
+    let plain = tmp.path().join("plain");
+    newsflow_ok(&[
+        "run",
+        input,
+        "-o",
+        plain.to_str().unwrap(),
+        "-q",
+        "--threads",
+        "2",
+    ]);
+    let expected = data_files(&plain);
+    // With checkpoints, and with the spill file that replaces them.
+    for (name, extra) in [("checkpoints", None), ("spill", Some("--no-checkpoints"))] {
+        let out = tmp.path().join(name);
+        let mut args = run_args(cfg, input, out.to_str().unwrap());
+        args.push("-q");
+        args.extend(extra);
+        newsflow_ok(&args);
+        let got = data_files(&out);
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            expected.keys().collect::<Vec<_>>()
+        );
+        for (file, bytes) in &expected {
+            assert!(bytes == &got[file], "{file} differs with compressed {name}");
+        }
+    }
+}

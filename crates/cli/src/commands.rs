@@ -241,7 +241,8 @@ fn run(
     };
     let runner = Runner::new(g.threads, stages, cfg.config.normalize.clone())?
         .with_progress(progress)
-        .with_checkpoints(checkpoints);
+        .with_checkpoints(checkpoints)
+        .with_compressed_storage(cfg.config.pipeline.compress_checkpoints);
     let threads = runner.threads();
     let input = schema::ingest_schema();
     check_exportable(&runner.output_schema(&input)?)?;

@@ -41,12 +41,16 @@ pub struct PipelineSection {
     /// Stage names in order, each a built-in stage (see `newsflow stages`)
     /// or the name of a `[stage.NAME]` entry.
     pub stages: Vec<String>,
+    /// zstd-compress the normalized batches a run stores for its tagging
+    /// pass (its checkpoints).
+    pub compress_checkpoints: bool,
 }
 
 impl Default for PipelineSection {
     fn default() -> Self {
         PipelineSection {
             stages: vec!["normalize".into(), "tag".into()],
+            compress_checkpoints: false,
         }
     }
 }

@@ -4,8 +4,9 @@
 use std::io::{BufRead, BufReader, Read, Write};
 
 use arrow_array::RecordBatch;
+use arrow_ipc::CompressionType;
 use arrow_ipc::reader::StreamReader;
-use arrow_ipc::writer::StreamWriter;
+use arrow_ipc::writer::{IpcWriteOptions, StreamWriter};
 use arrow_schema::{Schema, SchemaRef};
 
 use crate::error::{Error, Result};
@@ -79,6 +80,9 @@ pub fn decode_all(stage: &str, bytes: Vec<u8>) -> Result<Vec<RecordBatch>> {
     Ok(batches)
 }
 
+/// zstd level of [`IpcWriter::compressed`].
+const ZSTD_LEVEL: i32 = 1;
+
 /// Writes batches as one IPC stream with `schema`.
 pub struct IpcWriter<W: Write> {
     stage: String,
@@ -89,6 +93,22 @@ impl<W: Write> IpcWriter<W> {
     /// Starts a stream on `writer`.
     pub fn new(stage: &str, writer: W, schema: &Schema) -> Result<Self> {
         let inner = StreamWriter::try_new(writer, schema).map_err(|e| Error::arrow(stage, e))?;
+        Ok(IpcWriter {
+            stage: stage.to_string(),
+            inner,
+        })
+    }
+
+    /// Starts a stream on `writer` whose buffers are zstd-compressed (the
+    /// readers of this module read both kinds). For the files a run writes
+    /// for itself: the stage streams between processes stay uncompressed.
+    pub fn compressed(stage: &str, writer: W, schema: &Schema) -> Result<Self> {
+        let options = IpcWriteOptions::default()
+            .try_with_compression(Some(CompressionType::ZSTD))
+            .and_then(|o| o.try_with_compression_level(Some(ZSTD_LEVEL)))
+            .map_err(|e| Error::arrow(stage, e))?;
+        let inner = StreamWriter::try_new_with_options(writer, schema, options)
+            .map_err(|e| Error::arrow(stage, e))?;
         Ok(IpcWriter {
             stage: stage.to_string(),
             inner,
