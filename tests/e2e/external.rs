@@ -45,14 +45,11 @@ fn external_program_replaces_the_tagger() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let a = data_files(&builtin);
-    let b = data_files(&external);
-    for (name, bytes) in &a {
-        assert!(
-            bytes == &b[name],
-            "{name} differs with the tagger run externally"
-        );
-    }
+    assert_same_data(
+        &data_files(&builtin),
+        &data_files(&external),
+        "with the tagger run externally",
+    );
 }
 
 /// Runs a failing external stage and returns its one-line error.

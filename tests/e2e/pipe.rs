@@ -17,15 +17,11 @@ fn pipe_of_subcommands_equals_run() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let run = data_files(&run_dir);
-    let pipe = data_files(&pipe_dir);
-    assert_eq!(
-        run.keys().collect::<Vec<_>>(),
-        pipe.keys().collect::<Vec<_>>()
+    assert_same_data(
+        &data_files(&run_dir),
+        &data_files(&pipe_dir),
+        "between run and pipe",
     );
-    for (name, bytes) in &run {
-        assert!(bytes == &pipe[name], "{name} differs between run and pipe");
-    }
 }
 
 #[test]

@@ -120,17 +120,11 @@ fn killed_runs_resume_to_identical_output() {
         }
         resumed_any |= resumed;
 
-        let got = data_files(&out);
-        assert_eq!(
-            got.keys().collect::<Vec<_>>(),
-            expected.keys().collect::<Vec<_>>()
+        assert_same_data(
+            &expected,
+            &data_files(&out),
+            &format!("after a kill at {after_ms} ms"),
         );
-        for (name, bytes) in &expected {
-            assert!(
-                bytes == &got[name],
-                "{name} differs after a kill at {after_ms} ms"
-            );
-        }
         assert!(
             !out.join(".newsflow-checkpoints").exists(),
             "checkpoints left behind"
@@ -190,13 +184,10 @@ fn compressed_checkpoints_and_spill_give_the_same_output() {
         args.push("-q");
         args.extend(extra);
         newsflow_ok(&args);
-        let got = data_files(&out);
-        assert_eq!(
-            got.keys().collect::<Vec<_>>(),
-            expected.keys().collect::<Vec<_>>()
+        assert_same_data(
+            &expected,
+            &data_files(&out),
+            &format!("with compressed {name}"),
         );
-        for (file, bytes) in &expected {
-            assert!(bytes == &got[file], "{file} differs with compressed {name}");
-        }
     }
 }

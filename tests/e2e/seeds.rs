@@ -75,13 +75,7 @@ fn same_bytes_whatever_the_thread_count_or_spill() {
         runs.push(data_files(&dir));
     }
     for run in &runs[1..] {
-        assert_eq!(
-            run.keys().collect::<Vec<_>>(),
-            runs[0].keys().collect::<Vec<_>>()
-        );
-        for (name, bytes) in run {
-            assert!(bytes == &runs[0][name], "{name} differs between runs");
-        }
+        assert_same_data(&runs[0], run, "between runs");
     }
 }
 

@@ -46,15 +46,11 @@ fn four_shards_merged_equal_one_run() {
     args.extend(shard_dirs.iter().rev().map(|d| d.to_str().unwrap()));
     newsflow_ok(&args);
 
-    let a = data_files(&single);
-    let b = data_files(&merged);
-    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
-    for (name, bytes) in &a {
-        assert!(
-            bytes == &b[name],
-            "{name} differs between one run and the merged shards"
-        );
-    }
+    assert_same_data(
+        &data_files(&single),
+        &data_files(&merged),
+        "between one run and the merged shards",
+    );
     // Some duplicates span shards: the shards alone see fewer of them.
     let within: usize = shard_dirs.iter().map(|d| duplicates(d)).sum();
     assert!(

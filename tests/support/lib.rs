@@ -103,6 +103,23 @@ pub fn data_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     all
 }
 
+/// Asserts that two sets of [`data_files`] hold the same files with the
+/// same bytes; `what` says how `got` was made, for the message.
+pub fn assert_same_data(
+    expected: &BTreeMap<String, Vec<u8>>,
+    got: &BTreeMap<String, Vec<u8>>,
+    what: &str,
+) {
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "other files {what}"
+    );
+    for (name, bytes) in expected {
+        assert!(bytes == &got[name], "{name} differs {what}");
+    }
+}
+
 /// Reads a Parquet file into batches.
 pub fn read_parquet(path: &Path) -> Vec<RecordBatch> {
     let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
