@@ -34,11 +34,12 @@ pub struct ExportConfig {
     /// closes at about 16 MiB of encoded data.
     pub row_group_size: usize,
     /// Most rows per row group of `mentions.parquet` and
-    /// `topic_evidence.parquet` (default 262,144; at least 1). Their rows
+    /// `topic_evidence.parquet` (default 1,048,576; at least 1). Their rows
     /// are a few dozen bytes and a long document has hundreds, so row
     /// groups of `row_group_size` rows would be tiny and many, and a Parquet
-    /// writer keeps the metadata of every row group (statistics, page
-    /// indexes) until the file is closed. These also close at about 16 MiB.
+    /// writer keeps the metadata of every row group (about 6 KB each for
+    /// these files) until the file is closed. These also close at about 16
+    /// MiB.
     pub span_row_group_size: usize,
 }
 
@@ -49,7 +50,7 @@ impl Default for ExportConfig {
             csv_neutralize_formulas: true,
             zstd_level: 3,
             row_group_size: 8192,
-            span_row_group_size: 1 << 18,
+            span_row_group_size: 1 << 20,
         }
     }
 }
@@ -89,7 +90,7 @@ mod tests {
         assert_eq!(config, ExportConfig::default());
         assert!(config.csv && config.csv_neutralize_formulas);
         assert_eq!((config.zstd_level, config.row_group_size), (3, 8192));
-        assert_eq!(config.span_row_group_size, 262_144);
+        assert_eq!(config.span_row_group_size, 1_048_576);
     }
 
     #[test]

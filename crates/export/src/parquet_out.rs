@@ -85,11 +85,23 @@ pub(crate) fn writer_properties(config: &ExportConfig) -> Result<WriterPropertie
 }
 
 /// Writer properties of the mentions and evidence files: those of
-/// [`writer_properties`], with `span_row_group_size` rows per row group and
-/// the span offsets delta-encoded.
+/// [`writer_properties`], with `span_row_group_size` rows per row group, the
+/// span offsets delta-encoded, and statistics per row group only.
+///
+/// A Parquet writer holds the index of every page it has written (the
+/// column index: minimum, maximum and null count; the offset index: where
+/// the page is) until it writes them at the end of the file. These files
+/// have hundreds of millions of rows at two million documents, and those
+/// indexes were most of what a run's memory grew by in its last pass:
+/// about 53 KB per million rows of these files held until the end (34 MB
+/// at 2M documents), against about 6.5 KB without them and with row groups
+/// of a million rows (`docs/benchmarks.md`, eleventh round). The row group
+/// statistics stay, so a reader can still skip row groups by `doc_id`.
 pub(crate) fn span_properties(config: &ExportConfig) -> Result<WriterPropertiesPtr> {
-    let mut builder =
-        base_properties(config)?.set_max_row_group_row_count(Some(config.span_row_group_size));
+    let mut builder = base_properties(config)?
+        .set_max_row_group_row_count(Some(config.span_row_group_size))
+        .set_statistics_enabled(EnabledStatistics::Chunk)
+        .set_offset_index_disabled(true);
     for &name in OFFSET_COLUMNS {
         builder = builder
             .set_column_dictionary_enabled(ColumnPath::from(name), false)

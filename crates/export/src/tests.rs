@@ -252,6 +252,35 @@ fn free_text_columns_have_no_dictionary_or_statistics() {
 }
 
 #[test]
+fn span_files_keep_row_group_statistics_but_no_page_index() {
+    // The page indexes of the span files are what the writers held longest
+    // (see `span_properties`); documents.parquet keeps its own.
+    let out = tempfile::tempdir().unwrap();
+    export_sample(out.path());
+    let open = |name: &str| {
+        ParquetRecordBatchReaderBuilder::try_new(File::open(out.path().join(name)).unwrap())
+            .unwrap()
+            .metadata()
+            .clone()
+    };
+    for name in [files::MENTIONS_PARQUET, files::TOPIC_EVIDENCE_PARQUET] {
+        let meta = open(name);
+        assert!(meta.num_row_groups() > 0, "{name}");
+        for c in meta.row_group(0).columns() {
+            let path = c.column_path().string();
+            assert!(c.statistics().is_some(), "{name} {path}: no statistics");
+            assert!(c.column_index_offset().is_none(), "{name} {path}");
+            assert!(c.offset_index_offset().is_none(), "{name} {path}");
+        }
+    }
+    let documents = open(files::DOCUMENTS_PARQUET);
+    let doc_id = &documents.row_group(0).columns()[0];
+    assert_eq!(doc_id.column_path().string(), "doc_id");
+    assert!(doc_id.column_index_offset().is_some());
+    assert!(doc_id.offset_index_offset().is_some());
+}
+
+#[test]
 fn side_tables_hold_rejects_mentions_and_evidence() {
     let out = tempfile::tempdir().unwrap();
     export_sample(out.path());
