@@ -10,7 +10,8 @@ use newsflow_cli::{cli, commands};
 /// mimalloc (v3) instead of the system allocator: the stages make many
 /// small, short-lived allocations on several threads, where glibc's
 /// allocator is slower and keeps freed memory in per-thread arenas (higher
-/// peak RSS). See [`tune_allocator`] for its one setting.
+/// peak RSS). See [`tune_allocator`] for its one setting and
+/// [`start_purger`] for a thread that keeps it returning memory.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
