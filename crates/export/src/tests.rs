@@ -53,6 +53,14 @@ struct ParquetFile {
     row_groups: usize,
 }
 
+/// The footer of the Parquet file at `path`.
+fn parquet_metadata(path: &Path) -> Arc<parquet::file::metadata::ParquetMetaData> {
+    ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap())
+        .unwrap()
+        .metadata()
+        .clone()
+}
+
 fn read_parquet(path: &Path) -> ParquetFile {
     let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap()).unwrap();
     let meta = builder.metadata().file_metadata();
@@ -196,12 +204,7 @@ fn documents_parquet_reads_back_with_schema_values_and_version() {
 fn free_text_columns_have_no_dictionary_or_statistics() {
     let out = tempfile::tempdir().unwrap();
     export_sample(out.path());
-    let open = |name: &str| {
-        ParquetRecordBatchReaderBuilder::try_new(File::open(out.path().join(name)).unwrap())
-            .unwrap()
-            .metadata()
-            .clone()
-    };
+    let open = |name: &str| parquet_metadata(&out.path().join(name));
     let documents = open(files::DOCUMENTS_PARQUET);
     let columns = documents.row_group(0).columns();
     let column = |name: &str| {
@@ -257,12 +260,7 @@ fn span_files_keep_row_group_statistics_but_no_page_index() {
     // (see `span_properties`); documents.parquet keeps its own.
     let out = tempfile::tempdir().unwrap();
     export_sample(out.path());
-    let open = |name: &str| {
-        ParquetRecordBatchReaderBuilder::try_new(File::open(out.path().join(name)).unwrap())
-            .unwrap()
-            .metadata()
-            .clone()
-    };
+    let open = |name: &str| parquet_metadata(&out.path().join(name));
     for name in [files::MENTIONS_PARQUET, files::TOPIC_EVIDENCE_PARQUET] {
         let meta = open(name);
         assert!(meta.num_row_groups() > 0, "{name}");
