@@ -38,13 +38,12 @@ fn assert_no_partial_files(out: &Path) {
 #[test]
 fn killed_runs_resume_to_identical_output() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    generate_corpus(&input, 120, 5);
+    let input = generate_corpus(&tmp.path().join("in"), 120, 5);
+    let input = input.as_str();
     // Small batches, so a kill lands between checkpoints.
     let cfg = tmp.path().join("small-batches.toml");
     std::fs::write(&cfg, "[ingest]\nbatch_size = 8\n").unwrap();
     let cfg = cfg.to_str().unwrap();
-    let input = input.to_str().unwrap();
 
     let reference = tmp.path().join("reference");
     let clock = std::time::Instant::now();
@@ -156,9 +155,8 @@ fn resume_without_checkpoints_says_so() {
 #[test]
 fn compressed_checkpoints_and_spill_give_the_same_output() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    generate_corpus(&input, 30, 11);
-    let input = input.to_str().unwrap();
+    let input = generate_corpus(&tmp.path().join("in"), 30, 11);
+    let input = input.as_str();
     let cfg = tmp.path().join("compressed.toml");
     std::fs::write(
         &cfg,

@@ -18,9 +18,8 @@ fn duplicates(dir: &std::path::Path) -> usize {
 #[test]
 fn four_shards_merged_equal_one_run() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    generate_corpus(&input, 200, 9);
-    let input = input.to_str().unwrap();
+    let input = generate_corpus(&tmp.path().join("in"), 200, 9);
+    let input = input.as_str();
     let single = tmp.path().join("single");
     newsflow_ok(&["run", input, "-o", single.to_str().unwrap(), "-q"]);
 

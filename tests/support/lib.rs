@@ -55,18 +55,21 @@ pub fn newsflow_ok(args: &[&str]) -> Vec<u8> {
 }
 
 /// Writes a generated corpus of `documents` files (`newsflow gen`, with
-/// its near-duplicates, legacy encodings and broken files) into `dir`.
-pub fn generate_corpus(dir: &Path, documents: usize, seed: u64) {
+/// its near-duplicates, legacy encodings and broken files) into `dir`, and
+/// returns `dir` as the string a command line takes.
+pub fn generate_corpus(dir: &Path, documents: usize, seed: u64) -> String {
+    let dir = dir.to_str().expect("UTF-8 temporary path");
     newsflow_ok(&[
         "gen",
         "-o",
-        dir.to_str().expect("UTF-8 temporary path"),
+        dir,
         "-n",
         &documents.to_string(),
         "--seed",
         &seed.to_string(),
         "-q",
     ]);
+    dir.to_string()
 }
 
 /// Runs a shell pipeline (`sh -c`) with `NF` set to the binary's path.
