@@ -17,12 +17,32 @@ pub(crate) fn output_schema(input: &SchemaRef) -> SchemaRef {
     extend_schema(input, &tag_columns())
 }
 
+/// One document's values of the three tag columns, as a tagger made them.
+pub(crate) trait TagRow {
+    /// Appends them to `columns` as one row.
+    fn push_to(&self, columns: &mut Columns);
+}
+
+impl TagRow for Tagging {
+    fn push_to(&self, columns: &mut Columns) {
+        columns.push_row(
+            self.topics.iter().map(String::as_str),
+            self.scores
+                .iter()
+                .map(|s| (s.topic.as_str(), s.score, s.hits)),
+            self.evidence
+                .iter()
+                .map(|e| (e.topic.as_str(), e.term.as_str(), e.start, e.end, e.weight)),
+        );
+    }
+}
+
 /// Tags every document row of `input` with `tag` and appends the tag
 /// columns. Rows without a body, or with a reject reason, get nulls.
-pub(crate) fn tag_batch(
+pub(crate) fn tag_batch<R: TagRow>(
     stage: &str,
     input: &RecordBatch,
-    tag: impl Fn(&DocText<'_>) -> Tagging,
+    tag: impl Fn(&DocText<'_>) -> R,
 ) -> Result<RecordBatch> {
     let body = batch::str_column(stage, input, col::BODY)?;
     let optional = |name: &str| match input.column_by_name(name) {
@@ -44,14 +64,15 @@ pub(crate) fn tag_batch(
     // Each row's tagging goes into the column builders at once, so only
     // one document's hits and evidence are held at a time.
     for row in 0..input.num_rows() {
-        let tagging = tagged(row).map(|body| {
-            tag(&DocText {
+        match tagged(row) {
+            Some(body) => tag(&DocText {
                 title: title.and_then(|c| c.get(row)),
                 lede: lede.and_then(|c| c.get(row)),
                 body,
             })
-        });
-        columns.push(tagging.as_ref());
+            .push_to(&mut columns),
+            None => columns.push_null(),
+        }
     }
     let columns = columns.finish()?;
     let schema = output_schema(&input.schema());
@@ -80,7 +101,7 @@ const EVIDENCE_TERM_BYTES: usize = 16;
 
 /// Builders of `topics`, `topic_scores` and `topic_evidence`, one row at a
 /// time.
-struct Columns {
+pub(crate) struct Columns {
     nulls: Vec<bool>,
     topics: ListBuilder<StringBuilder>,
     score_lengths: Vec<usize>,
@@ -116,33 +137,43 @@ impl Columns {
         }
     }
 
-    /// Appends one row; `None` becomes nulls.
-    fn push(&mut self, row: Option<&Tagging>) {
-        self.nulls.push(row.is_none());
-        let Some(t) = row else {
-            self.topics.append(false);
-            self.score_lengths.push(0);
-            self.ev_lengths.push(0);
-            return;
-        };
-        for topic in &t.topics {
+    /// Appends a row of nulls (a document that is not tagged).
+    fn push_null(&mut self) {
+        self.nulls.push(true);
+        self.topics.append(false);
+        self.score_lengths.push(0);
+        self.ev_lengths.push(0);
+    }
+
+    /// Appends one row: the tagged topics, every topic's (id, score,
+    /// hits), and the evidence as (topic, term, start, end, weight).
+    pub(crate) fn push_row<'a>(
+        &mut self,
+        topics: impl Iterator<Item = &'a str>,
+        scores: impl Iterator<Item = (&'a str, f32, u32)>,
+        evidence: impl Iterator<Item = (&'a str, &'a str, u32, u32, f32)>,
+    ) {
+        self.nulls.push(false);
+        for topic in topics {
             self.topics.values().append_value(topic);
         }
         self.topics.append(true);
-        self.score_lengths.push(t.scores.len());
-        for s in &t.scores {
-            self.score_topics.append_value(&s.topic);
-            self.scores.push(s.score);
-            self.hits.push(s.hits);
+        let before = self.scores.len();
+        for (topic, score, hits) in scores {
+            self.score_topics.append_value(topic);
+            self.scores.push(score);
+            self.hits.push(hits);
         }
-        self.ev_lengths.push(t.evidence.len());
-        for e in &t.evidence {
-            self.ev_topics.append_value(&e.topic);
-            self.ev_terms.append_value(&e.term);
-            self.ev_starts.push(e.start);
-            self.ev_ends.push(e.end);
-            self.ev_weights.push(e.weight);
+        self.score_lengths.push(self.scores.len() - before);
+        let before = self.ev_starts.len();
+        for (topic, term, start, end, weight) in evidence {
+            self.ev_topics.append_value(topic);
+            self.ev_terms.append_value(term);
+            self.ev_starts.push(start);
+            self.ev_ends.push(end);
+            self.ev_weights.push(weight);
         }
+        self.ev_lengths.push(self.ev_starts.len() - before);
     }
 
     /// `topics`, `topic_scores` and `topic_evidence`, in that order.

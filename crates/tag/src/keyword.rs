@@ -55,7 +55,7 @@ use newsflow_core::Stage;
 use newsflow_core::text::{Token, TokenSlice, Tokens, tokenize};
 use serde::{Deserialize, Serialize};
 
-use crate::columns::{self, BODY_BYTES_PER_EVIDENCE};
+use crate::columns::{self, BODY_BYTES_PER_EVIDENCE, Columns, TagRow};
 use crate::error::{Result, TagError};
 use crate::sentences;
 use crate::taxonomy::{Location, Scan, Taxonomy};
@@ -274,10 +274,82 @@ struct TopicTotal {
     substantive: bool,
 }
 
+/// One body hit: an evidence row, with the topic and the term as indices
+/// into the taxonomy, so that a hit costs no copy of their names (20 bytes
+/// instead of 64 and two strings).
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    topic: u32,
+    term: u32,
+    start: u32,
+    end: u32,
+    weight: f32,
+}
+
+/// A document scored: its topics, best first, and its body hits.
+struct Scored<'t> {
+    taxonomy: &'t Taxonomy,
+    topics: Vec<TopicDetail>,
+    hits: Vec<Hit>,
+}
+
+impl Scored<'_> {
+    /// The evidence rows of the hits, as `(topic, term, start, end,
+    /// weight)`.
+    fn evidence(&self) -> impl Iterator<Item = (&str, &str, u32, u32, f32)> {
+        let (topics, terms) = (self.taxonomy.topics(), self.taxonomy.terms());
+        self.hits.iter().map(move |h| {
+            (
+                topics[h.topic as usize].id.as_str(),
+                terms[h.term as usize].text.as_str(),
+                h.start,
+                h.end,
+                h.weight,
+            )
+        })
+    }
+
+    /// The analysis, with the evidence's names copied out.
+    fn into_analysis(self) -> Analysis {
+        let evidence = self
+            .evidence()
+            .map(|(topic, term, start, end, weight)| Evidence {
+                topic: topic.to_string(),
+                term: term.to_string(),
+                start,
+                end,
+                weight,
+            })
+            .collect();
+        Analysis {
+            topics: self.topics,
+            evidence,
+        }
+    }
+}
+
+/// The stage writes the tag columns straight from the hits, without the
+/// copies of [`Analysis`] and [`Tagging`]; their rows are the same
+/// (`Analysis::into_tagging`).
+impl TagRow for Scored<'_> {
+    fn push_to(&self, columns: &mut Columns) {
+        columns.push_row(
+            self.topics
+                .iter()
+                .filter(|t| t.tagged)
+                .map(|t| t.topic.as_str()),
+            self.topics
+                .iter()
+                .map(|t| (t.topic.as_str(), t.score, t.hits)),
+            self.evidence(),
+        );
+    }
+}
+
 /// A document being scored, one sentence at a time.
 struct Scoring {
     totals: Vec<TopicTotal>,
-    evidence: Vec<Evidence>,
+    evidence: Vec<Hit>,
     /// Hits of the sentence being read, and the topics they count for.
     items: Vec<Item>,
     item_topics: Vec<(usize, usize)>,
@@ -327,9 +399,9 @@ impl Scoring {
                     sum.plain_hits += 1;
                 }
                 if location == Location::Body {
-                    self.evidence.push(Evidence {
-                        topic: topics[topic].id.clone(),
-                        term: terms[term].text.clone(),
+                    self.evidence.push(Hit {
+                        topic: to_u32(topic),
+                        term: to_u32(term),
                         start: to_u32(item.chars.start),
                         end: to_u32(item.chars.end),
                         weight: weight * topics[topic].body_factor,
@@ -460,6 +532,11 @@ impl KeywordTagger {
 
     /// Scores one document and explains every topic's score.
     pub fn analyze(&self, doc: &DocText<'_>) -> Analysis {
+        self.score(doc).into_analysis()
+    }
+
+    /// Scores one document.
+    fn score(&self, doc: &DocText<'_>) -> Scored<'_> {
         let topics = self.taxonomy.topics();
         let mut scoring = Scoring {
             totals: vec![TopicTotal::default(); topics.len()],
@@ -551,9 +628,10 @@ impl KeywordTagger {
             .collect();
         // Best first; ties keep taxonomy order (details are in topic order).
         details.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.cmp(&b.0)));
-        Analysis {
+        Scored {
+            taxonomy: &self.taxonomy,
             topics: details.into_iter().map(|(_, d)| d).collect(),
-            evidence: scoring.evidence,
+            hits: scoring.evidence,
         }
     }
 
@@ -658,7 +736,7 @@ impl Stage for KeywordTagger {
     }
 
     fn process(&self, batch: RecordBatch) -> newsflow_core::Result<RecordBatch> {
-        columns::tag_batch(self.name(), &batch, |doc| self.tag(doc))
+        columns::tag_batch(self.name(), &batch, |doc| self.score(doc))
     }
 
     /// Tags title, lede and body; never the raw text.
@@ -806,6 +884,55 @@ words = ["test", "site visit"]
             let by_window = windowed(OVERLAPS, window).analyze(&doc);
             proptest::prop_assert_eq!(by_window, whole);
         }
+    }
+
+    /// The seeds as a batch: each file's first line as the title, the rest
+    /// as the body.
+    fn seeds_batch() -> RecordBatch {
+        use arrow_array::{ArrayRef, StringArray};
+        use arrow_schema::{DataType, Field, Schema};
+        use std::sync::Arc;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        let texts: Vec<String> = files
+            .iter()
+            .map(|f| std::fs::read_to_string(f).unwrap())
+            .collect();
+        let (titles, bodies): (Vec<&str>, Vec<&str>) = texts
+            .iter()
+            .map(|t| t.split_once('\n').unwrap_or((t, "")))
+            .unzip();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new(newsflow_core::schema::col::TITLE, DataType::Utf8, true),
+            Field::new(newsflow_core::schema::col::BODY, DataType::Utf8, true),
+        ]));
+        RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(StringArray::from(titles)) as ArrayRef,
+                Arc::new(StringArray::from(bodies)),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_stage_writes_the_columns_of_tag() {
+        // The stage writes its columns from the hits, the API copies them
+        // into `Tagging`: both must give the same rows.
+        let tagger = KeywordConfig::default().build().unwrap();
+        let batch = seeds_batch();
+        let direct = tagger.process(batch.clone()).unwrap();
+        let via_tagging = columns::tag_batch("tag", &batch, |doc| tagger.tag(doc)).unwrap();
+        assert_eq!(direct, via_tagging);
+        let evidence = direct
+            .column_by_name(newsflow_core::schema::col::TOPIC_EVIDENCE)
+            .unwrap();
+        assert!(evidence.null_count() == 0 && evidence.len() == batch.num_rows());
     }
 
     #[test]
