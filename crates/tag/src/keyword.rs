@@ -886,22 +886,31 @@ words = ["test", "site visit"]
         }
     }
 
-    /// The seeds as a batch: each file's first line as the title, the rest
-    /// as the body.
-    fn seeds_batch() -> RecordBatch {
-        use arrow_array::{ArrayRef, StringArray};
-        use arrow_schema::{DataType, Field, Schema};
-        use std::sync::Arc;
+    /// The sample articles of `seeds/`, in name order: (path, text).
+    fn seeds() -> Vec<(std::path::PathBuf, String)> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds");
         let mut files: Vec<_> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().path())
             .collect();
         files.sort();
-        let texts: Vec<String> = files
-            .iter()
-            .map(|f| std::fs::read_to_string(f).unwrap())
-            .collect();
+        assert!(!files.is_empty());
+        files
+            .into_iter()
+            .map(|f| {
+                let text = std::fs::read_to_string(&f).unwrap();
+                (f, text)
+            })
+            .collect()
+    }
+
+    /// The seeds as a batch: each file's first line as the title, the rest
+    /// as the body.
+    fn seeds_batch() -> RecordBatch {
+        use arrow_array::{ArrayRef, StringArray};
+        use arrow_schema::{DataType, Field, Schema};
+        use std::sync::Arc;
+        let texts: Vec<String> = seeds().into_iter().map(|(_, text)| text).collect();
         let (titles, bodies): (Vec<&str>, Vec<&str>) = texts
             .iter()
             .map(|t| t.split_once('\n').unwrap_or((t, "")))
@@ -937,22 +946,15 @@ words = ["test", "site visit"]
 
     #[test]
     fn windows_match_the_whole_text_on_the_seeds() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../seeds");
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
-        assert!(!files.is_empty());
+        let files = seeds();
         let whole = windowed(crate::taxonomy::BUILTIN, usize::MAX);
         for window in [1, 100, 1000] {
             let by_window = windowed(crate::taxonomy::BUILTIN, window);
-            for file in &files {
-                let body = std::fs::read_to_string(file).unwrap();
+            for (file, body) in &files {
                 let doc = DocText {
                     title: None,
                     lede: None,
-                    body: &body,
+                    body,
                 };
                 let want = whole.analyze(&doc);
                 assert!(!want.evidence.is_empty(), "{}", file.display());
