@@ -21,7 +21,7 @@ workers, which could use the second core; newer ones read on the workers.
 --large repeats the main set on a 200k-document corpus (2 and 1 threads,
 the Python baseline unless --skip-python, the I/O floor): the performance
 targets are defined at that size, and the results get a second block of
-target rows, marked with its size (200k). It adds about 12 minutes per repetition.
+target rows, marked with its size (200k). It adds about 8 minutes per repetition.
 
 Per run: wall time, CPU (user+sys of the child and its waited-for children,
 from os.wait4), peak RSS (ru_maxrss of the child = the largest single
