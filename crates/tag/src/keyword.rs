@@ -349,7 +349,8 @@ impl TagRow for Scored<'_> {
 /// A document being scored, one sentence at a time.
 struct Scoring {
     totals: Vec<TopicTotal>,
-    evidence: Vec<Hit>,
+    /// Body hits, in text order.
+    hits: Vec<Hit>,
     /// Hits of the sentence being read, and the topics they count for.
     items: Vec<Item>,
     item_topics: Vec<(usize, usize)>,
@@ -399,7 +400,7 @@ impl Scoring {
                     sum.plain_hits += 1;
                 }
                 if location == Location::Body {
-                    self.evidence.push(Hit {
+                    self.hits.push(Hit {
                         topic: to_u32(topic),
                         term: to_u32(term),
                         start: to_u32(item.chars.start),
@@ -542,7 +543,7 @@ impl KeywordTagger {
             totals: vec![TopicTotal::default(); topics.len()],
             // Room for the evidence of a body as dense in hits as the
             // benchmark corpus, rather than a doubling at a time.
-            evidence: Vec::with_capacity(doc.body.len() / BODY_BYTES_PER_EVIDENCE),
+            hits: Vec::with_capacity(doc.body.len() / BODY_BYTES_PER_EVIDENCE),
             items: Vec::new(),
             item_topics: Vec::new(),
             sums: Vec::new(),
@@ -631,7 +632,7 @@ impl KeywordTagger {
         Scored {
             taxonomy: &self.taxonomy,
             topics: details.into_iter().map(|(_, d)| d).collect(),
-            hits: scoring.evidence,
+            hits: scoring.hits,
         }
     }
 
