@@ -7,8 +7,31 @@ const CLOSERS: &[char] = &['"', '\'', '”', '’', '»', '“', ')', ']', '›'
 /// more words gives `limit`. Every rule compares word counts with a small
 /// bound, so a paragraph of a multi-megabyte document is not counted whole
 /// at each test.
+///
+/// The same count as `text.split_whitespace().take(limit).count()`, read a
+/// byte at a time: only non-ASCII characters are decoded (the rules ask
+/// this of every line, several times).
 pub fn word_count(text: &str, limit: usize) -> usize {
-    text.split_whitespace().take(limit).count()
+    let bytes = text.as_bytes();
+    let mut words = 0;
+    let mut in_word = false;
+    let mut i = 0;
+    while i < bytes.len() && words < limit {
+        let b = bytes[i];
+        let (space, len) = if b.is_ascii() {
+            // `char::is_whitespace` of ASCII: space, \t, \n, \x0b, \x0c, \r.
+            (matches!(b, b' ' | b'\t'..=b'\r'), 1)
+        } else {
+            let c = text[i..].chars().next().expect("i is on a char boundary");
+            (c.is_whitespace(), c.len_utf8())
+        };
+        if !space && !in_word {
+            words += 1;
+        }
+        in_word = !space;
+        i += len;
+    }
+    words
 }
 
 /// The last character that is not a closing quote or bracket.
@@ -73,6 +96,39 @@ mod tests {
         }
         assert_eq!(word_count(" a  b c ", 10), 3);
         assert_eq!(word_count(" a  b c ", 2), 2);
+        assert_eq!(word_count("", 2), 0);
+        assert_eq!(word_count("a", 0), 0);
+    }
+
+    /// `word_count` counts as `split_whitespace` does, for every string of
+    /// up to five characters from ASCII and Unicode spaces (no-break,
+    /// em, ideographic, next line), a control character that is not
+    /// white space, and ASCII and Cyrillic letters.
+    #[test]
+    fn word_count_agrees_with_split_whitespace() {
+        let alphabet = [
+            'a', 'я', ' ', '\t', '\n', '\x0b', '\x1f', '\u{a0}', '\u{85}', '\u{2003}', '\u{3000}',
+            '—',
+        ];
+        let mut strings = vec![String::new()];
+        for _ in 0..5 {
+            strings = strings
+                .iter()
+                .flat_map(|s| {
+                    alphabet.iter().map(move |&c| {
+                        let mut t = s.clone();
+                        t.push(c);
+                        t
+                    })
+                })
+                .collect();
+            for s in &strings {
+                for limit in 0..4 {
+                    let want = s.split_whitespace().take(limit).count();
+                    assert_eq!(word_count(s, limit), want, "{s:?} limit {limit}");
+                }
+            }
+        }
         assert!(has_sentence_inside("It was held. Enditem"));
         assert!(!has_sentence_inside(
             "Reporting by John Smith; Editing by Jane Doe"
