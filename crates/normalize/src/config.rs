@@ -45,7 +45,8 @@ pub struct NormalizeConfig {
     /// closest of these.
     pub languages: Vec<String>,
     /// Characters of a long text the language detector looks at (default
-    /// 1000).
+    /// 1000); it tries the first half alone first, and reads them all only
+    /// when that answer is not certain.
     pub language_sample_chars: usize,
     /// Fewer letters than this give `und` (default 20).
     pub language_min_letters: usize,
