@@ -54,13 +54,25 @@ pub(crate) struct CsvSink {
 /// Each time that buffer fills inside a quoted field, the next call looks
 /// for the next quote character in all of the field that is left: a field
 /// of `n` bytes without quotes is scanned about `n / buffer` times over. So
-/// the buffer grows with the records, from the crate's 8 KiB up to 1 MiB
-/// (a 3 MB body without quotes: 3 scans, not 400).
-fn record_writer(capacity: usize) -> csv::Writer<Vec<u8>> {
+/// the buffer is as large as the longest string cell (`longest`), from the
+/// crate's 8 KiB up to 1 MiB (a 3 MB body without quotes: 3 scans, not
+/// 400); `capacity` is the room reserved for the records.
+fn record_writer(capacity: usize, longest: usize) -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
-        .buffer_capacity(capacity.clamp(8 << 10, 1 << 20))
+        .buffer_capacity(longest.clamp(8 << 10, 1 << 20))
         .from_writer(Vec::with_capacity(capacity))
+}
+
+/// Bytes of the longest value of the string columns of `batch`.
+fn longest_string(batch: &RecordBatch) -> usize {
+    batch
+        .columns()
+        .iter()
+        .filter_map(|c| c.as_string_opt::<i32>())
+        .flat_map(|s| s.offsets().windows(2).map(|w| w[1] - w[0]))
+        .max()
+        .map_or(0, |n| usize::try_from(n).unwrap_or(0))
 }
 
 /// Bytes per row [`format_records`] reserves beyond the row's strings: for
@@ -100,7 +112,7 @@ impl CsvSink {
             path: path.clone(),
             source,
         };
-        let mut header = record_writer(0);
+        let mut header = record_writer(0, 0);
         header
             .write_record(schema.fields().iter().map(|f| f.name().as_str()))
             .map_err(csv_err)?;
@@ -164,7 +176,7 @@ pub(crate) fn format_records(
         source,
     };
     let mut record = vec![String::new(); columns.len()];
-    let mut writer = record_writer(records_size_hint(batch));
+    let mut writer = record_writer(records_size_hint(batch), longest_string(batch));
     for row in 0..batch.num_rows() {
         for (cell, (array, only, text)) in record.iter_mut().zip(&columns) {
             cell.clear();
