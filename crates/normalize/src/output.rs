@@ -120,7 +120,7 @@ impl MentionList {
             self.start.append_value(m.start);
             self.end.append_value(m.end);
             self.repaired.append_value(m.repaired);
-            self.rule.append_value(&m.rule);
+            self.rule.append_value(m.rule);
         }
         self.lengths.push(mentions.len());
         self.nulls.push(false);

@@ -139,7 +139,7 @@ pub struct Mention {
     /// `surname_role`, `surname_doc`, `surname_unique`, `repair_role`,
     /// `role_pattern`, `name_repeat`, `place_country` or `org_short_doc`
     /// (see the module documentation).
-    pub rule: String,
+    pub rule: &'static str,
 }
 
 /// The parts of a document entities are looked for in.
@@ -275,7 +275,7 @@ impl EntityExtractor {
                     start: offset(f.start_char as usize - body_char),
                     end: offset(f.end_char as usize - body_char),
                     repaired: f.repaired,
-                    rule: f.rule.to_string(),
+                    rule: f.rule,
                 });
             }
         }

@@ -191,7 +191,7 @@ fn surnames_and_titles() {
         ("Novak Djokovic beat him.", &[], &[], &[]),
     ]);
     let e = body("President Putin met Prime Minister Abe.");
-    let rules: Vec<&str> = e.mentions.iter().map(|m| m.rule.as_str()).collect();
+    let rules: Vec<&str> = e.mentions.iter().map(|m| m.rule).collect();
     assert_eq!(rules, ["surname_role", "surname_role"]);
 }
 
@@ -333,7 +333,7 @@ fn persons_named_with_a_role() {
         .mentions
         .iter()
         .filter(|m| m.kind == EntityKind::Person)
-        .map(|m| (m.surface.as_str(), m.rule.as_str()))
+        .map(|m| (m.surface.as_str(), m.rule))
         .collect();
     assert_eq!(
         rules,
@@ -381,7 +381,7 @@ fn organizations() {
         .mentions
         .iter()
         .filter(|m| m.kind == EntityKind::Org)
-        .map(|m| (m.surface.as_str(), m.rule.as_str()))
+        .map(|m| (m.surface.as_str(), m.rule))
         .collect();
     assert_eq!(
         orgs,
