@@ -147,6 +147,21 @@ pub(crate) fn sniff_binary(raw: &[u8]) -> Option<String> {
         .map(|at| format!("The content has a NUL byte at offset {at}, so it is not text."))
 }
 
+/// True when `head`, the first bytes of a longer content, can be read as
+/// UTF-8 a line at a time: no UTF-16 byte-order mark, nothing binary, and
+/// valid UTF-8 (a UTF-8 byte-order mark allowed) except for a character
+/// cut off at its end. Anything else is decoded whole, as [`decode`] does.
+pub(crate) fn head_is_utf8(head: &[u8]) -> bool {
+    if utf16_bom(head).is_some() || sniff_binary(head).is_some() {
+        return false;
+    }
+    let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    match std::str::from_utf8(body) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    }
+}
+
 /// Turns `raw[skip..]` into a String, replacing invalid UTF-8; copies only
 /// when something had to be replaced.
 fn utf8_owned(mut raw: Vec<u8>, skip: usize) -> (String, bool) {

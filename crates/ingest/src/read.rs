@@ -103,6 +103,37 @@ pub(crate) fn load(input: &InputFile, max_bytes: u64) -> Result<Vec<u8>, FileRej
     }
 }
 
+/// Opens the content of `input` (decompressed on the way) for reading a
+/// piece at a time, with no size cap: for JSONL files read a line at a
+/// time, whose lines are capped instead.
+pub(crate) fn open(input: &InputFile) -> Result<Box<dyn Read + Send>, FileReject> {
+    let size = match &input.status {
+        Status::File { size } => *size,
+        Status::Unreadable { detail } => {
+            return Err(FileReject::new(RejectReason::Unreadable, detail.clone(), 0));
+        }
+    };
+    let file = File::open(&input.path).map_err(|e| {
+        FileReject::new(
+            RejectReason::Unreadable,
+            format!("Cannot open the file: {e}."),
+            size,
+        )
+    })?;
+    Ok(match input.compression {
+        Compression::None => Box::new(file),
+        _ if size == 0 => Box::new(io::empty()),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file))),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file).map_err(|e| {
+            FileReject::new(
+                RejectReason::CorruptCompression,
+                format!("The zstd stream cannot be read: {e}."),
+                size,
+            )
+        })?),
+    })
+}
+
 /// Remembers whether the file itself failed to read, so a decompressor's
 /// error can be told apart from an I/O error underneath it.
 struct Tracked {

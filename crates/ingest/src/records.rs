@@ -1,16 +1,25 @@
 //! Rows of JSONL and CSV files.
 //!
-//! A decoded JSONL/CSV file becomes a [`Records`] source that yields one
-//! [`Row`] per line (JSONL, blank lines skipped) or per record (CSV, the
-//! header excluded), lazily, so a large file's rows stream into several
-//! batches while only its decoded text is held.
+//! A JSONL/CSV file becomes a [`Records`] source that yields one [`Row`] per
+//! line (JSONL, blank lines skipped) or per record (CSV, the header
+//! excluded), lazily, so a large file's rows stream into several batches.
+//! A CSV file, and a JSONL file of up to 64 KiB or not in UTF-8, is decoded
+//! whole first; a longer UTF-8 JSONL file is read a line at a time
+//! ([`JsonlRows::stream`]).
 
-use std::io::Cursor;
+use std::borrow::Cow;
+use std::io::{BufRead, BufReader, Cursor, Read};
+
+use encoding_rs::UTF_8;
 
 use serde_json::{Map, Value};
 
 use crate::config::IngestConfig;
+use crate::decode;
+use crate::format::Compression;
 use crate::ids::IdRegistry;
+use crate::plan::InputFile;
+use crate::read::{self, FileReject};
 use crate::reject::{RejectReason, flag};
 use crate::row::{Meta, Row, hash};
 
@@ -60,10 +69,10 @@ impl FileInfo {
         id: Option<String>,
         text: String,
         meta: Meta,
-        extra_flag: Option<&'static str>,
+        extra_flags: &[&'static str],
     ) -> Row {
         let mut flags = self.flags.clone();
-        flags.extend(extra_flag);
+        flags.extend_from_slice(extra_flags);
         let doc_id = ids.claim(id.unwrap_or_else(|| self.line_id(line)));
         let (content_hash, bytes) = (hash(text.as_bytes()), text.len() as u64);
         Row::document(
@@ -100,37 +109,235 @@ impl Records {
 /// Lines of a JSONL file.
 pub(crate) struct JsonlRows {
     info: FileInfo,
-    text: String,
-    pos: usize,
+    lines: Lines,
     line: u64,
+    /// Rows given out so far.
+    rows: u64,
+}
+
+/// Where the lines of a JSONL file come from.
+enum Lines {
+    /// The whole decoded file, and how far it has been read.
+    Text { text: String, pos: usize },
+    /// A long UTF-8 file, read a line at a time.
+    Stream(Box<LineReader>),
+}
+
+/// A long UTF-8 JSONL file read a line at a time: the reader's buffer and
+/// one line (at most `max_bytes` of it) are all it holds.
+struct LineReader {
+    reader: Box<dyn BufRead + Send>,
+    compressed: bool,
+    line: Vec<u8>,
+    max_bytes: u64,
+    done: bool,
+}
+
+/// Content up to this size is decoded whole (the rules of `decode.rs` for
+/// the file at once); longer JSONL content whose first this many bytes are
+/// UTF-8 is read a line at a time.
+pub(crate) const STREAM_AFTER_BYTES: usize = 64 * 1024;
+
+/// What [`JsonlRows::stream`] found.
+pub(crate) enum JsonlOpen {
+    /// The file is read a line at a time.
+    Streaming(JsonlRows),
+    /// The content is short or not UTF-8: decode it whole.
+    Whole,
 }
 
 impl JsonlRows {
     pub(crate) fn new(info: FileInfo, text: String) -> JsonlRows {
         JsonlRows {
             info,
-            text,
-            pos: 0,
+            lines: Lines::Text { text, pos: 0 },
             line: 0,
+            rows: 0,
         }
     }
 
+    /// Opens `input` to be read a line at a time when its content is longer
+    /// than [`STREAM_AFTER_BYTES`] and starts as UTF-8, so that a JSONL
+    /// file of any size is read in bounded memory and `max_bytes` caps
+    /// each line rather than the file.
+    pub(crate) fn stream(input: &InputFile, config: &IngestConfig) -> Result<JsonlOpen, Box<Row>> {
+        let reject = |r: FileReject| {
+            Box::new(Row::reject(
+                input.doc_id.clone(),
+                input.rel_path.clone(),
+                r.reason,
+                r.detail,
+                r.bytes,
+                None,
+                None,
+            ))
+        };
+        let mut content = read::open(input).map_err(reject)?;
+        let mut head = Vec::with_capacity(STREAM_AFTER_BYTES + 1);
+        // A read error is left for the whole-file path to report.
+        let read = (&mut content)
+            .take(STREAM_AFTER_BYTES as u64 + 1)
+            .read_to_end(&mut head);
+        if read.is_err() || head.len() <= STREAM_AFTER_BYTES || !decode::head_is_utf8(&head) {
+            return Ok(JsonlOpen::Whole);
+        }
+        if head.starts_with(b"\xEF\xBB\xBF") {
+            head.drain(..3);
+        }
+        let info = FileInfo {
+            rel_path: input.rel_path.clone(),
+            doc_id: input.doc_id.clone(),
+            encoding: UTF_8.name(),
+            flags: Vec::new(),
+        };
+        let reader = BufReader::with_capacity(STREAM_AFTER_BYTES, Cursor::new(head).chain(content));
+        Ok(JsonlOpen::Streaming(JsonlRows {
+            info,
+            lines: Lines::Stream(Box::new(LineReader {
+                reader: Box::new(reader),
+                compressed: input.compression != Compression::None,
+                line: Vec::new(),
+                max_bytes: config.max_bytes,
+                done: false,
+            })),
+            line: 0,
+            rows: 0,
+        }))
+    }
+
     fn next_row(&mut self, ids: &mut IdRegistry) -> Option<Row> {
-        while self.pos < self.text.len() {
-            let rest = &self.text[self.pos..];
-            let (line, advance) = match memchr::memchr(b'\n', rest.as_bytes()) {
-                Some(i) => (&rest[..i], i + 1),
-                None => (rest, rest.len()),
+        let row = match &mut self.lines {
+            Lines::Text { text, pos } => next_text_row(&self.info, text, pos, &mut self.line, ids),
+            Lines::Stream(reader) => reader.next_row(&self.info, &mut self.line, self.rows, ids),
+        };
+        self.rows += u64::from(row.is_some());
+        row
+    }
+}
+
+fn next_text_row(
+    info: &FileInfo,
+    text: &str,
+    pos: &mut usize,
+    line_no: &mut u64,
+    ids: &mut IdRegistry,
+) -> Option<Row> {
+    while *pos < text.len() {
+        let rest = &text[*pos..];
+        let (line, advance) = match memchr::memchr(b'\n', rest.as_bytes()) {
+            Some(i) => (&rest[..i], i + 1),
+            None => (rest, rest.len()),
+        };
+        *pos += advance;
+        *line_no += 1;
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() {
+            continue;
+        }
+        return Some(jsonl_row(info, *line_no, line, ids, None));
+    }
+    None
+}
+
+impl LineReader {
+    /// The row of the next line that is not blank; `rows` is how many the
+    /// file has given so far (none at its end: the file is `empty`).
+    fn next_row(
+        &mut self,
+        info: &FileInfo,
+        line_no: &mut u64,
+        rows: u64,
+        ids: &mut IdRegistry,
+    ) -> Option<Row> {
+        while !self.done {
+            let len = match self.read_line() {
+                Ok(Some(len)) => len,
+                Ok(None) => {
+                    self.done = true;
+                    return (rows == 0).then(|| {
+                        Row::reject(
+                            info.doc_id.clone(),
+                            info.rel_path.clone(),
+                            RejectReason::Empty,
+                            "The file contains only whitespace.".into(),
+                            0,
+                            None,
+                            Some(info.encoding),
+                        )
+                    });
+                }
+                Err(e) => {
+                    self.done = true;
+                    let n = *line_no + 1;
+                    let (reason, what) = if self.compressed {
+                        (
+                            RejectReason::CorruptCompression,
+                            "the compressed stream is corrupt or truncated",
+                        )
+                    } else {
+                        (RejectReason::Unreadable, "reading the file failed")
+                    };
+                    return Some(info.reject(
+                        ids,
+                        n,
+                        reason,
+                        format!("At line {n} {what}: {e}; the lines before it were read."),
+                        0,
+                    ));
+                }
             };
-            self.pos += advance;
-            self.line += 1;
-            let line = line.strip_suffix('\r').unwrap_or(line);
+            *line_no += 1;
+            let n = *line_no;
+            if len > self.max_bytes {
+                return Some(info.reject(
+                    ids,
+                    n,
+                    RejectReason::TooLarge,
+                    format!(
+                        "Line {n} is {len} bytes, over the limit of {} bytes.",
+                        self.max_bytes
+                    ),
+                    len,
+                ));
+            }
+            let text = String::from_utf8_lossy(&self.line);
+            let replaced = matches!(text, Cow::Owned(_));
+            let line = text.strip_suffix('\r').unwrap_or(&text);
             if line.trim().is_empty() {
                 continue;
             }
-            return Some(jsonl_row(&self.info, self.line, line, ids));
+            let flag = replaced.then_some(flag::INVALID_UTF8_REPLACED);
+            return Some(jsonl_row(info, n, line, ids, flag));
         }
         None
+    }
+
+    /// Reads the next line into `self.line` without its `\n`, keeping at
+    /// most `max_bytes + 1` of it; returns the line's whole length, or
+    /// `None` at the end of the content.
+    fn read_line(&mut self) -> std::io::Result<Option<u64>> {
+        self.line.clear();
+        let keep = usize::try_from(self.max_bytes.saturating_add(1)).unwrap_or(usize::MAX);
+        let mut len = 0u64;
+        let mut started = false;
+        loop {
+            let chunk = self.reader.fill_buf()?;
+            if chunk.is_empty() {
+                return Ok(started.then_some(len));
+            }
+            started = true;
+            let (take, end) = match memchr::memchr(b'\n', chunk) {
+                Some(i) => (i, Some(i + 1)),
+                None => (chunk.len(), None),
+            };
+            let room = keep.saturating_sub(self.line.len());
+            self.line.extend_from_slice(&chunk[..take.min(room)]);
+            len += take as u64;
+            self.reader.consume(end.unwrap_or(take));
+            if end.is_some() {
+                return Ok(Some(len));
+            }
+        }
     }
 }
 
@@ -161,7 +368,15 @@ fn take_scalar(obj: &mut Map<String, Value>, key: &str, ignored: &mut bool) -> O
     }
 }
 
-fn jsonl_row(info: &FileInfo, n: u64, line: &str, ids: &mut IdRegistry) -> Row {
+/// The row of JSONL line `n`; `decoding` is the flag of a line whose
+/// invalid UTF-8 was replaced.
+fn jsonl_row(
+    info: &FileInfo,
+    n: u64,
+    line: &str,
+    ids: &mut IdRegistry,
+    decoding: Option<&'static str>,
+) -> Row {
     let bad = |ids: &mut IdRegistry, detail: String| {
         info.reject(
             ids,
@@ -220,8 +435,11 @@ fn jsonl_row(info: &FileInfo, n: u64, line: &str, ids: &mut IdRegistry) -> Row {
         url: take_scalar(&mut obj, "url", &mut ignored),
         source: take_scalar(&mut obj, "source", &mut ignored),
     };
-    let extra = ignored.then_some(flag::META_FIELD_IGNORED);
-    info.document(ids, n, id, text, meta, extra)
+    let extra: Vec<&'static str> = decoding
+        .into_iter()
+        .chain(ignored.then_some(flag::META_FIELD_IGNORED))
+        .collect();
+    info.document(ids, n, id, text, meta, &extra)
 }
 
 /// Records of a CSV file.
@@ -414,7 +632,7 @@ impl CsvRows {
             source: cell(self.source_col),
         };
         self.info
-            .document(ids, n, cell(self.id_col), text.to_string(), meta, None)
+            .document(ids, n, cell(self.id_col), text.to_string(), meta, &[])
     }
 }
 

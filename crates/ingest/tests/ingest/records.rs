@@ -223,3 +223,165 @@ fn a_huge_jsonl_file_streams_over_many_batches() {
         assert_eq!(r.text.as_deref(), Some(format!("article {i}").as_str()));
     }
 }
+
+/// `n` JSONL lines with ids `a1`, `a2`, ... (about 70 bytes each).
+fn feed_lines(n: usize) -> Vec<String> {
+    (1..=n)
+        .map(|i| format!(r#"{{"id":"a{i}","text":"Item {i} of a long feed, about the talks.","source":"Wire"}}"#))
+        .collect()
+}
+
+fn write(dir: &std::path::Path, name: &str, bytes: &[u8]) {
+    std::fs::write(dir.join(name), bytes).unwrap();
+}
+
+type Seen = (String, Option<String>, Vec<String>, Option<String>);
+
+fn seen(rows: &[Out]) -> Vec<Seen> {
+    rows.iter()
+        .map(|r| {
+            (
+                r.doc_id.clone(),
+                r.text.clone(),
+                r.flags.clone(),
+                r.meta_source.clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_long_jsonl_file_gives_the_rows_its_lines_give_as_short_files() {
+    // 3,000 lines (about 210 KB) in one file, gzip and zstd copies of it,
+    // and the same lines in files of 300 (about 21 KB), which are decoded
+    // whole.
+    let lines = feed_lines(3_000);
+    let whole = lines.join("\n") + "\n";
+    assert!(whole.len() > 3 * 64 * 1024);
+    let short = tempfile::tempdir().unwrap();
+    for (i, part) in lines.chunks(300).enumerate() {
+        write(
+            short.path(),
+            &format!("p{i:02}.jsonl"),
+            (part.join("\n") + "\n").as_bytes(),
+        );
+    }
+    let expected = seen(&run_default(short.path()));
+    assert_eq!(expected.len(), 3_000);
+    for (name, bytes) in [
+        ("feed.jsonl", whole.as_bytes().to_vec()),
+        ("feed.jsonl.gz", gzip(whole.as_bytes())),
+        ("feed.jsonl.zst", zstd(whole.as_bytes())),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), name, &bytes);
+        let rows = run_default(dir.path());
+        assert_eq!(seen(&rows), expected, "{name}");
+        assert_eq!(rows[2_999].source_path, format!("{name}:3000"));
+        assert_eq!(rows[0].encoding.as_deref(), Some("UTF-8"));
+    }
+}
+
+#[test]
+fn max_bytes_caps_each_line_of_a_long_jsonl_file() {
+    // The file is far over `max_bytes`; one line is over it too.
+    let mut lines = feed_lines(2_000);
+    let long_text = "word ".repeat(1_000);
+    lines[999] = format!(r#"{{"id":"big","text":"{long_text}"}}"#);
+    lines.insert(500, String::new());
+    lines.insert(700, "   \r".into());
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "feed.jsonl",
+        (lines.join("\r\n") + "\r\n").as_bytes(),
+    );
+    let config = IngestConfig {
+        max_bytes: 4_096,
+        ..IngestConfig::default()
+    };
+    let rows = run(config, &[dir.path().to_path_buf()]);
+    assert_eq!(rows.len(), 2_000);
+    let rejects: Vec<&Out> = rows.iter().filter(|r| r.reason().is_some()).collect();
+    assert_eq!(rejects.len(), 1, "{rejects:#?}");
+    let big = rejects[0];
+    // Two blank lines come before it: it is line 1,002 of the file.
+    assert_eq!(
+        (big.doc_id.as_str(), big.source_path.as_str(), big.reason()),
+        ("feed:1002", "feed.jsonl:1002", Some("too_large"))
+    );
+    let len = lines[1_001].len() as u64 + 1; // with its `\r`
+    assert_eq!(big.bytes, len);
+    assert_eq!(
+        big.detail(),
+        format!("Line 1002 is {len} bytes, over the limit of 4096 bytes.")
+    );
+    assert_eq!(rows[1_999].doc_id, "a2000");
+    assert_eq!(
+        rows[1_999].text.as_deref(),
+        Some("Item 2000 of a long feed, about the talks.")
+    );
+}
+
+#[test]
+fn invalid_utf8_late_in_a_long_jsonl_file_flags_only_its_line() {
+    let lines = feed_lines(2_000);
+    let mut bytes = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let line = if i == 1_500 {
+            line.replace("talks", "talks \u{1}").into_bytes()
+        } else {
+            line.clone().into_bytes()
+        };
+        bytes.extend(line);
+        bytes.push(b'\n');
+    }
+    // The U+0001 escape stands in for two invalid bytes.
+    let at = bytes.windows(1).position(|w| w == b"\x01").unwrap();
+    bytes.splice(at..=at, [0xFF, 0xFE]);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "feed.jsonl", &bytes);
+    let rows = run_default(dir.path());
+    assert_eq!(rows.len(), 2_000);
+    let flagged: Vec<&Out> = rows.iter().filter(|r| !r.flags.is_empty()).collect();
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0].doc_id, "a1501");
+    assert_eq!(flagged[0].flags, ["invalid_utf8_replaced"]);
+    assert_eq!(
+        flagged[0].text.as_deref(),
+        Some("Item 1501 of a long feed, about the talks \u{FFFD}\u{FFFD}.")
+    );
+}
+
+#[test]
+fn a_long_jsonl_file_cut_short_keeps_its_first_lines() {
+    let whole = feed_lines(3_000).join("\n") + "\n";
+    let full = gzip(whole.as_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "cut.jsonl.gz", &full[..full.len() * 3 / 4]);
+    let rows = run_default(dir.path());
+    let (last, read) = rows.split_last().unwrap();
+    assert!(read.len() > 1_000, "{} rows", read.len());
+    assert!(read.iter().all(|r| r.reason().is_none()));
+    assert_eq!(read.last().unwrap().doc_id, format!("a{}", read.len()));
+    let n = read.len() + 1;
+    assert_eq!(
+        (last.doc_id.clone(), last.reason()),
+        (format!("cut:{n}"), Some("corrupt_compression"))
+    );
+    assert!(
+        last.detail().starts_with(&format!(
+            "At line {n} the compressed stream is corrupt or truncated"
+        )),
+        "{}",
+        last.detail()
+    );
+}
+
+#[test]
+fn a_long_jsonl_file_of_whitespace_is_empty() {
+    let r = single("blank.jsonl", " \n\t\n".repeat(20_000).as_bytes());
+    assert_eq!(r.reason(), Some("empty"));
+    assert_eq!(r.detail(), "The file contains only whitespace.");
+    assert_eq!(r.doc_id, "blank");
+}
