@@ -40,9 +40,10 @@ pub struct IngestConfig {
     pub exclude: Vec<String>,
     /// Largest input, in bytes, that is read: a file (or the decompressed
     /// content of a compressed file) over this size becomes a `too_large`
-    /// reject without being read into memory. A long UTF-8 JSONL file is
-    /// read a line at a time whatever its size, and the cap applies to each
-    /// of its lines instead (see the crate docs, Encodings).
+    /// reject without being read into memory. A long UTF-8 JSONL or CSV file
+    /// is read a line or record at a time whatever its size, and the cap
+    /// applies to each of its lines or records instead (see the crate docs,
+    /// Encodings).
     pub max_bytes: u64,
     /// Rows per record batch (at least 1).
     pub batch_size: usize,

@@ -59,12 +59,12 @@
 //! read yet. [`Ingest::batches`] reads them
 //! lazily and yields batches of at most `batch_size` rows (closed early once
 //! their texts reach `batch_bytes`) in plan order (the rows of one file in
-//! line order). It holds at most one batch, one CSV file's (or one short
-//! JSONL file's) decoded text, a 64 KiB buffer and one line of a longer
-//! JSONL file, and a window of consecutive plain-text files that are read
-//! and decoded in parallel on rayon's pool (at most `batch_size` files and
-//! about 8 MiB, or one file when it is larger). Every file is capped at
-//! `max_bytes`, except a JSONL file read a line at a time, whose lines are
+//! line order). It holds at most one batch, one short JSONL/CSV file's
+//! decoded text or a buffer and one line or record of a longer one, and a
+//! window of consecutive plain-text files that are read and decoded in
+//! parallel on rayon's pool (at most `batch_size` files and about 8 MiB,
+//! or one file when it is larger). Every file is capped at `max_bytes`,
+//! except a JSONL/CSV file read as it goes, whose lines or records are
 //! (see [Encodings](#encodings)). The output is the same whatever the
 //! thread count.
 //!
@@ -92,7 +92,7 @@
 //! | `source_path` | `rel_path`; `rel_path:LINE` for a JSONL/CSV row | same |
 //! | `content_hash` | xxh3-64, 16 lowercase hex digits, of the file's raw decompressed bytes (BOM included); of the text's UTF-8 bytes for a row | the raw bytes' hash when they were read in full (`empty`, `binary`, `undecodable`), else null |
 //! | `encoding` | `UTF-8`, `UTF-16LE`, `UTF-16BE`, `windows-1251`, `windows-1252`, ... | the file's encoding for a rejected row of a decoded JSONL/CSV file, else null |
-//! | `bytes` | raw decompressed size; a row's text length in UTF-8 bytes | same when known; the on-disk size for `too_large`, `unreadable` and `corrupt_compression` of a file; the raw line length for `bad_jsonl_line`/`bad_csv_row` and for a JSONL line over `max_bytes` |
+//! | `bytes` | raw decompressed size; a row's text length in UTF-8 bytes | same when known; the on-disk size for `too_large`, `unreadable` and `corrupt_compression` of a file; the raw line length for `bad_jsonl_line`/`bad_csv_row` and for a line or record over `max_bytes` |
 //! | `text` | decoded text, BOM removed, otherwise as in the file | null |
 //! | `meta_published`, `meta_url`, `meta_source` | the row's `published`, `url`, `source` (JSON numbers as written; empty values are null); null for text files | null |
 //! | `reject_reason`, `reject_detail` | null | a [`RejectReason`] code and one sentence naming the problem |
@@ -115,15 +115,18 @@
 //! quarter U+FFFD is `undecodable`; more than a quarter control characters
 //! is `binary`.
 //!
-//! A JSONL file whose content is longer than 64 KiB and whose first 64 KiB
-//! pass as UTF-8 (a UTF-8 byte-order mark allowed, nothing binary) is read
-//! a line at a time instead, in bounded memory and whatever its size: its
-//! encoding is `UTF-8`, a line with invalid UTF-8 has it replaced and that
-//! row alone is flagged `invalid_utf8_replaced`, a line longer than
-//! `max_bytes` is a `too_large` reject at `stem:LINE`, a read or
-//! decompression error ends the file with one reject at the line it
-//! reached (the rows before it stay), and a file of blank lines is one
-//! `empty` reject. Any other JSONL file is decoded whole as above.
+//! A JSONL or CSV file whose content is longer than 64 KiB and whose first
+//! 64 KiB pass as UTF-8 (a UTF-8 byte-order mark allowed, nothing binary)
+//! is read as it goes instead, a line or a record at a time, in bounded
+//! memory and whatever its size: its encoding is `UTF-8`; a line or record
+//! with invalid UTF-8 has it replaced and that row alone is flagged
+//! `invalid_utf8_replaced`; a line or record longer than `max_bytes` is a
+//! `too_large` reject at `stem:LINE` (a CSV record more than 64 KiB over
+//! it also ends the file, since the next record cannot be found without
+//! reading it); a read or decompression error ends the file with one
+//! reject where it happened (the rows before it stay); a JSONL file of
+//! blank lines is one `empty` reject. Any other JSONL/CSV file is decoded
+//! whole as above.
 //!
 //! # Document ids
 //!

@@ -3,9 +3,9 @@
 //! A JSONL/CSV file becomes a [`Records`] source that yields one [`Row`] per
 //! line (JSONL, blank lines skipped) or per record (CSV, the header
 //! excluded), lazily, so a large file's rows stream into several batches.
-//! A CSV file, and a JSONL file of up to 64 KiB or not in UTF-8, is decoded
-//! whole first; a longer UTF-8 JSONL file is read a line at a time
-//! ([`JsonlRows::stream`]).
+//! A file of up to 64 KiB, or one that does not start as UTF-8, is decoded
+//! whole first; a longer UTF-8 file is read as it goes
+//! ([`JsonlRows::stream`], [`CsvRows::stream`]).
 
 use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Cursor, Read};
@@ -138,12 +138,62 @@ struct LineReader {
 /// UTF-8 is read a line at a time.
 pub(crate) const STREAM_AFTER_BYTES: usize = 64 * 1024;
 
-/// What [`JsonlRows::stream`] found.
-pub(crate) enum JsonlOpen {
-    /// The file is read a line at a time.
-    Streaming(JsonlRows),
+/// What [`JsonlRows::stream`] or [`CsvRows::stream`] found.
+pub(crate) enum Streamed<T> {
+    /// The file is read as it goes.
+    Rows(T),
     /// The content is short or not UTF-8: decode it whole.
     Whole,
+}
+
+impl<T> Streamed<T> {
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Streamed<U> {
+        match self {
+            Streamed::Rows(rows) => Streamed::Rows(f(rows)),
+            Streamed::Whole => Streamed::Whole,
+        }
+    }
+}
+
+/// The content of `input`, to be read as it goes, when it is longer than
+/// [`STREAM_AFTER_BYTES`] and its first that many bytes pass as UTF-8
+/// (a UTF-8 byte-order mark is removed); `None` when it is to be decoded
+/// whole. A file that cannot be opened is a reject row.
+fn open_long_utf8(input: &InputFile) -> Result<Option<Box<dyn Read + Send>>, Box<Row>> {
+    let mut content = read::open(input).map_err(|r: FileReject| {
+        Box::new(Row::reject(
+            input.doc_id.clone(),
+            input.rel_path.clone(),
+            r.reason,
+            r.detail,
+            r.bytes,
+            None,
+            None,
+        ))
+    })?;
+    let mut head = Vec::with_capacity(STREAM_AFTER_BYTES + 1);
+    // A read error is left for the whole-file path to report.
+    let read = (&mut content)
+        .take(STREAM_AFTER_BYTES as u64 + 1)
+        .read_to_end(&mut head);
+    if read.is_err() || head.len() <= STREAM_AFTER_BYTES || !decode::head_is_utf8(&head) {
+        return Ok(None);
+    }
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        head.drain(..3);
+    }
+    Ok(Some(Box::new(Cursor::new(head).chain(content))))
+}
+
+/// The rows of a file read as it goes share this: its encoding is UTF-8,
+/// and it has no flags from decoding as a whole.
+fn streamed_info(input: &InputFile) -> FileInfo {
+    FileInfo {
+        rel_path: input.rel_path.clone(),
+        doc_id: input.doc_id.clone(),
+        encoding: UTF_8.name(),
+        flags: Vec::new(),
+    }
 }
 
 impl JsonlRows {
@@ -160,39 +210,16 @@ impl JsonlRows {
     /// than [`STREAM_AFTER_BYTES`] and starts as UTF-8, so that a JSONL
     /// file of any size is read in bounded memory and `max_bytes` caps
     /// each line rather than the file.
-    pub(crate) fn stream(input: &InputFile, config: &IngestConfig) -> Result<JsonlOpen, Box<Row>> {
-        let reject = |r: FileReject| {
-            Box::new(Row::reject(
-                input.doc_id.clone(),
-                input.rel_path.clone(),
-                r.reason,
-                r.detail,
-                r.bytes,
-                None,
-                None,
-            ))
+    pub(crate) fn stream(
+        input: &InputFile,
+        config: &IngestConfig,
+    ) -> Result<Streamed<JsonlRows>, Box<Row>> {
+        let Some(content) = open_long_utf8(input)? else {
+            return Ok(Streamed::Whole);
         };
-        let mut content = read::open(input).map_err(reject)?;
-        let mut head = Vec::with_capacity(STREAM_AFTER_BYTES + 1);
-        // A read error is left for the whole-file path to report.
-        let read = (&mut content)
-            .take(STREAM_AFTER_BYTES as u64 + 1)
-            .read_to_end(&mut head);
-        if read.is_err() || head.len() <= STREAM_AFTER_BYTES || !decode::head_is_utf8(&head) {
-            return Ok(JsonlOpen::Whole);
-        }
-        if head.starts_with(b"\xEF\xBB\xBF") {
-            head.drain(..3);
-        }
-        let info = FileInfo {
-            rel_path: input.rel_path.clone(),
-            doc_id: input.doc_id.clone(),
-            encoding: UTF_8.name(),
-            flags: Vec::new(),
-        };
-        let reader = BufReader::with_capacity(STREAM_AFTER_BYTES, Cursor::new(head).chain(content));
-        Ok(JsonlOpen::Streaming(JsonlRows {
-            info,
+        let reader = BufReader::with_capacity(STREAM_AFTER_BYTES, content);
+        Ok(Streamed::Rows(JsonlRows {
+            info: streamed_info(input),
             lines: Lines::Stream(Box::new(LineReader {
                 reader: Box::new(reader),
                 compressed: input.compression != Compression::None,
@@ -445,8 +472,8 @@ fn jsonl_row(
 /// Records of a CSV file.
 pub(crate) struct CsvRows {
     info: FileInfo,
-    reader: csv::Reader<Cursor<Vec<u8>>>,
-    record: csv::StringRecord,
+    reader: csv::Reader<Recorder>,
+    record: csv::ByteRecord,
     header_len: usize,
     text_col: usize,
     id_col: Option<usize>,
@@ -454,23 +481,128 @@ pub(crate) struct CsvRows {
     url_col: Option<usize>,
     source_col: Option<usize>,
     text_name: String,
+    /// Longest record read, in bytes (of a file read as it goes).
+    max_record: Option<u64>,
+    compressed: bool,
     rows: u64,
     done: bool,
 }
 
+/// What a CSV reader has read since the start of the record it is on, so
+/// that the record's raw bytes can be measured. Past `cap` bytes kept
+/// (a record far longer than `max_bytes`), reading fails with
+/// [`RecordTooLong`].
+struct Recorder {
+    inner: Box<dyn Read + Send>,
+    /// Offset in the content of `kept[0]`.
+    start: u64,
+    kept: Vec<u8>,
+    cap: u64,
+}
+
+/// Bytes a [`Recorder`] keeps beyond `max_bytes` before it gives up on a
+/// record: the CSV reader reads ahead in blocks of 8 KiB.
+const RECORD_SLACK: u64 = 64 * 1024;
+
+/// The error of a [`Recorder`] that reached its cap.
+#[derive(Debug)]
+struct RecordTooLong;
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a record longer than the limit")
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
+
+impl Read for Recorder {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.kept.len() as u64 > self.cap {
+            return Err(std::io::Error::other(RecordTooLong));
+        }
+        let n = self.inner.read(buf)?;
+        self.kept.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl Recorder {
+    /// The bytes from offset `from` to `to` of the content, as far as they
+    /// are still kept.
+    fn span(&self, from: u64, to: u64) -> &[u8] {
+        let at = |offset: u64| usize::try_from(offset.saturating_sub(self.start)).unwrap_or(0);
+        self.kept.get(at(from)..at(to)).unwrap_or_default()
+    }
+
+    /// Drops what comes before offset `offset`.
+    fn forget_before(&mut self, offset: u64) {
+        let n = usize::try_from(offset.saturating_sub(self.start))
+            .unwrap_or(usize::MAX)
+            .min(self.kept.len());
+        self.kept.drain(..n);
+        self.start += n as u64;
+    }
+}
+
 impl CsvRows {
-    /// Reads the header. A header without the text column makes the whole
-    /// file one `bad_csv_row` reject (returned as `Err`).
+    /// Reads the header of a decoded file. A header without the text
+    /// column makes the whole file one `bad_csv_row` reject (returned as
+    /// `Err`).
     pub(crate) fn new(
         info: FileInfo,
         text: String,
         config: &IngestConfig,
     ) -> Result<CsvRows, Box<Row>> {
+        CsvRows::open(
+            info,
+            Box::new(Cursor::new(text.into_bytes())),
+            config,
+            None,
+            false,
+        )
+    }
+
+    /// Opens `input` to be read a record at a time when its content is
+    /// longer than [`STREAM_AFTER_BYTES`] and starts as UTF-8, so that a
+    /// CSV file of any size is read in bounded memory; `max_bytes` then
+    /// caps each record rather than the file.
+    pub(crate) fn stream(
+        input: &InputFile,
+        config: &IngestConfig,
+    ) -> Result<Streamed<CsvRows>, Box<Row>> {
+        let Some(content) = open_long_utf8(input)? else {
+            return Ok(Streamed::Whole);
+        };
+        let compressed = input.compression != Compression::None;
+        CsvRows::open(
+            streamed_info(input),
+            content,
+            config,
+            Some(config.max_bytes),
+            compressed,
+        )
+        .map(Streamed::Rows)
+    }
+
+    fn open(
+        info: FileInfo,
+        content: Box<dyn Read + Send>,
+        config: &IngestConfig,
+        max_record: Option<u64>,
+        compressed: bool,
+    ) -> Result<CsvRows, Box<Row>> {
+        let recorder = Recorder {
+            inner: content,
+            start: 0,
+            kept: Vec::new(),
+            cap: max_record.map_or(u64::MAX, |m| m.saturating_add(RECORD_SLACK)),
+        };
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(Cursor::new(text.into_bytes()));
-        let mut header = csv::StringRecord::new();
+            .from_reader(recorder);
+        let mut header = csv::ByteRecord::new();
         let file_reject = |reason, detail: String| {
             Box::new(Row::reject(
                 info.doc_id.clone(),
@@ -482,7 +614,7 @@ impl CsvRows {
                 Some(info.encoding),
             ))
         };
-        match reader.read_record(&mut header) {
+        match reader.read_byte_record(&mut header) {
             Ok(true) => {}
             Ok(false) => {
                 return Err(file_reject(
@@ -497,15 +629,20 @@ impl CsvRows {
                 ));
             }
         }
+        let offset = reader.position().byte();
+        reader.get_mut().forget_before(offset);
+        let header: Vec<String> = header
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).into_owned())
+            .collect();
         let find = |name: &str| header.iter().position(|h| h.trim() == name);
         let Some(text_col) = find(&config.csv_text_column) else {
-            let columns: Vec<&str> = header.iter().collect();
             return Err(file_reject(
                 RejectReason::BadCsvRow,
                 format!(
                     "The CSV header row has no `{}` column (it has: {}).",
                     config.csv_text_column,
-                    columns.join(", ")
+                    header.join(", ")
                 ),
             ));
         };
@@ -519,7 +656,9 @@ impl CsvRows {
             text_name: config.csv_text_column.clone(),
             info,
             reader,
-            record: csv::StringRecord::new(),
+            record: csv::ByteRecord::new(),
+            max_record,
+            compressed,
             rows: 0,
             done: false,
         })
@@ -530,9 +669,9 @@ impl CsvRows {
             return None;
         }
         let before = self.reader.position().clone();
-        let result = self.reader.read_record(&mut self.record);
+        let result = self.reader.read_byte_record(&mut self.record);
         let after = self.reader.position().clone();
-        match result {
+        let row = match result {
             Ok(false) => {
                 self.done = true;
                 (self.rows == 0).then(|| {
@@ -549,6 +688,10 @@ impl CsvRows {
             }
             Err(e) => {
                 self.rows += 1;
+                if let csv::ErrorKind::Io(io) = e.kind() {
+                    self.done = true;
+                    return Some(self.read_failed(ids, &before, io));
+                }
                 if after.byte() == before.byte() {
                     // No progress: stop rather than loop.
                     self.done = true;
@@ -569,17 +712,61 @@ impl CsvRows {
                 let pos = self.record.position().unwrap_or(&before).clone();
                 Some(self.row(ids, &pos, after.byte()))
             }
-        }
+        };
+        self.reader.get_mut().forget_before(after.byte());
+        row
+    }
+
+    /// The reject that ends a file read as it goes when reading fails at
+    /// the record that starts at `at`.
+    fn read_failed(&self, ids: &mut IdRegistry, at: &csv::Position, io: &std::io::Error) -> Row {
+        let n = at.record() + 1;
+        let note = line_note(at);
+        let (reason, detail) = match self.max_record {
+            Some(max) if io.get_ref().is_some_and(|e| e.is::<RecordTooLong>()) => (
+                RejectReason::TooLarge,
+                format!(
+                    "Record {n}{note} is over the limit of {max} bytes; the rest of the file, \
+                     from byte {}, is not read.",
+                    at.byte()
+                ),
+            ),
+            _ if self.compressed => (
+                RejectReason::CorruptCompression,
+                format!(
+                    "At record {n}{note} the compressed stream is corrupt or truncated: {io}; \
+                     the records before it were read."
+                ),
+            ),
+            _ => (
+                RejectReason::Unreadable,
+                format!(
+                    "At record {n}{note} reading the file failed: {io}; the records before it were read."
+                ),
+            ),
+        };
+        self.info.reject(ids, n, reason, detail, 0)
     }
 
     fn row(&self, ids: &mut IdRegistry, pos: &csv::Position, end: u64) -> Row {
         let n = pos.record() + 1;
-        let raw = self.reader.get_ref().get_ref();
-        let span = raw
-            .get(pos.byte() as usize..end as usize)
-            .unwrap_or_default();
+        let span = self.reader.get_ref().span(pos.byte(), end);
         let span_len = span.trim_ascii_end().len() as u64;
         let record = &self.record;
+        if let Some(max) = self.max_record
+            && span_len > max
+        {
+            return self.info.reject(
+                ids,
+                n,
+                RejectReason::TooLarge,
+                format!(
+                    "Record {n}{} is {span_len} bytes, over the limit of {max} bytes.",
+                    line_note(pos)
+                ),
+                span_len,
+            );
+        }
         if record.len() != self.header_len {
             return self.info.reject(
                 ids,
@@ -594,7 +781,8 @@ impl CsvRows {
                 span_len,
             );
         }
-        let text = record.get(self.text_col).unwrap_or_default();
+        let field = |col: usize| String::from_utf8_lossy(record.get(col).unwrap_or_default());
+        let text = field(self.text_col);
         if text.is_empty() {
             return self.info.reject(
                 ids,
@@ -622,17 +810,23 @@ impl CsvRows {
             );
         }
         let cell = |col: Option<usize>| {
-            col.and_then(|c| record.get(c))
+            col.map(field)
                 .filter(|v| !v.trim().is_empty())
-                .map(str::to_string)
+                .map(Cow::into_owned)
         };
         let meta = Meta {
             published: cell(self.published_col),
             url: cell(self.url_col),
             source: cell(self.source_col),
         };
+        let replaced = std::str::from_utf8(record.as_slice()).is_err();
+        let flags: &[&'static str] = if replaced {
+            &[flag::INVALID_UTF8_REPLACED]
+        } else {
+            &[]
+        };
         self.info
-            .document(ids, n, cell(self.id_col), text.to_string(), meta, &[])
+            .document(ids, n, cell(self.id_col), text.into_owned(), meta, flags)
     }
 }
 

@@ -16,7 +16,7 @@ use crate::ids::IdRegistry;
 use crate::inputs::Plan;
 use crate::plan::{InputFile, Status};
 use crate::read;
-use crate::records::{CsvRows, FileInfo, JsonlOpen, JsonlRows, Records};
+use crate::records::{CsvRows, FileInfo, JsonlRows, Records, Streamed};
 use crate::row::{Row, RowBuilder, hash};
 
 /// Plain-text files are read and decoded in parallel in windows of
@@ -267,12 +267,14 @@ fn open(input: InputFile, config: &IngestConfig) -> Opened {
     if input.format == Format::Text {
         return Opened::Row(Box::new(text_row(input, config)));
     }
-    if input.format == Format::Jsonl {
-        match JsonlRows::stream(&input, config) {
-            Ok(JsonlOpen::Streaming(rows)) => return Opened::Records(Records::Jsonl(rows)),
-            Ok(JsonlOpen::Whole) => {}
-            Err(row) => return Opened::Row(row),
-        }
+    let streamed = match input.format {
+        Format::Jsonl => JsonlRows::stream(&input, config).map(|s| s.map(Records::Jsonl)),
+        _ => CsvRows::stream(&input, config).map(|s| s.map(|rows| Records::Csv(Box::new(rows)))),
+    };
+    match streamed {
+        Ok(Streamed::Rows(records)) => return Opened::Records(records),
+        Ok(Streamed::Whole) => {}
+        Err(row) => return Opened::Row(row),
     }
     let decoded = match load_and_decode(&input, config) {
         Ok((decoded, _, _)) => decoded,

@@ -385,3 +385,130 @@ fn a_long_jsonl_file_of_whitespace_is_empty() {
     assert_eq!(r.detail(), "The file contains only whitespace.");
     assert_eq!(r.doc_id, "blank");
 }
+
+/// `n` CSV records with ids `c1`, `c2`, ...: quoted text with a comma, a
+/// doubled quote and a line break, and a source.
+fn csv_records(n: usize) -> Vec<String> {
+    (1..=n)
+        .map(|i| format!("c{i},\"Item {i}, with \"\"quotes\"\"\nand a second line.\",Wire"))
+        .collect()
+}
+
+const CSV_HEADER: &str = "id,text,source";
+
+#[test]
+fn a_long_csv_file_gives_the_rows_its_records_give_as_short_files() {
+    let records = csv_records(4_000);
+    let whole = format!("{CSV_HEADER}\n{}\n", records.join("\n"));
+    assert!(whole.len() > 3 * 64 * 1024);
+    let short = tempfile::tempdir().unwrap();
+    for (i, part) in records.chunks(400).enumerate() {
+        let text = format!("{CSV_HEADER}\n{}\n", part.join("\n"));
+        write(short.path(), &format!("p{i:02}.csv"), text.as_bytes());
+    }
+    let expected = seen(&run_default(short.path()));
+    assert_eq!(expected.len(), 4_000);
+    assert_eq!(
+        expected[3_999].1.as_deref(),
+        Some("Item 4000, with \"quotes\"\nand a second line.")
+    );
+    for (name, bytes) in [
+        ("feed.csv", whole.as_bytes().to_vec()),
+        ("feed.csv.gz", gzip(whole.as_bytes())),
+        ("feed.csv.zst", zstd(whole.as_bytes())),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), name, &bytes);
+        let rows = run_default(dir.path());
+        assert_eq!(seen(&rows), expected, "{name}");
+        // Record 4,001 of the file (the header is record 1).
+        assert_eq!(rows[3_999].source_path, format!("{name}:4001"));
+    }
+}
+
+#[test]
+fn max_bytes_caps_each_record_of_a_long_csv_file() {
+    let mut records = csv_records(3_000);
+    // Over the 4 KiB limit: rejected, and the reading goes on.
+    records[999] = format!("long,\"{}\",Wire", "word ".repeat(1_000));
+    // Far over it: rejected, and the rest of the file is not read.
+    records[2_499] = format!("huge,\"{}\",Wire", "word ".repeat(40_000));
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{CSV_HEADER}\n{}\n", records.join("\n"));
+    write(dir.path(), "feed.csv", text.as_bytes());
+    let config = IngestConfig {
+        max_bytes: 4_096,
+        ..IngestConfig::default()
+    };
+    let rows = run(config, &[dir.path().to_path_buf()]);
+    assert_eq!(rows.len(), 2_500);
+    let rejects: Vec<&Out> = rows.iter().filter(|r| r.reason().is_some()).collect();
+    assert_eq!(rejects.len(), 2, "{rejects:#?}");
+    let (long, huge) = (rejects[0], rejects[1]);
+    let len = records[999].len() as u64;
+    assert_eq!(
+        (long.doc_id.as_str(), long.reason(), long.bytes),
+        ("feed:1001", Some("too_large"), len)
+    );
+    // Each record before it takes two lines, after the header.
+    assert_eq!(
+        long.detail(),
+        format!("Record 1001 (line 2000) is {len} bytes, over the limit of 4096 bytes.")
+    );
+    // The long record took one line.
+    assert_eq!(
+        (huge.doc_id.as_str(), huge.reason()),
+        ("feed:2501", Some("too_large"))
+    );
+    assert!(
+        huge.detail().starts_with("Record 2501 (line 4999) is over the limit of 4096 bytes; the rest of the file, from byte "),
+        "{}",
+        huge.detail()
+    );
+    assert_eq!(rows[2_498].doc_id, "c2499");
+}
+
+#[test]
+fn invalid_utf8_late_in_a_long_csv_file_flags_only_its_record() {
+    let mut records = csv_records(3_000);
+    records[2_000] = records[2_000].replace("Item", "Item \u{1}");
+    let mut bytes = format!("{CSV_HEADER}\n{}\n", records.join("\n")).into_bytes();
+    let at = bytes.iter().position(|&b| b == 1).unwrap();
+    bytes.splice(at..=at, [0xC3, 0x28]);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "feed.csv", &bytes);
+    let rows = run_default(dir.path());
+    assert_eq!(rows.len(), 3_000);
+    let flagged: Vec<&Out> = rows.iter().filter(|r| !r.flags.is_empty()).collect();
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0].doc_id, "c2001");
+    assert_eq!(flagged[0].flags, ["invalid_utf8_replaced"]);
+    assert!(
+        flagged[0]
+            .text
+            .as_deref()
+            .unwrap()
+            .starts_with("Item \u{FFFD}( 2001,")
+    );
+}
+
+#[test]
+fn a_long_csv_file_cut_short_keeps_its_first_records() {
+    let whole = format!("{CSV_HEADER}\n{}\n", csv_records(4_000).join("\n"));
+    let full = zstd(whole.as_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "cut.csv.zst", &full[..full.len() * 3 / 4]);
+    let rows = run_default(dir.path());
+    let (last, read) = rows.split_last().unwrap();
+    assert!(read.len() > 1_000, "{} rows", read.len());
+    assert!(read.iter().all(|r| r.reason().is_none()));
+    assert_eq!(read.last().unwrap().doc_id, format!("c{}", read.len()));
+    assert_eq!(last.reason(), Some("corrupt_compression"));
+    assert_eq!(last.doc_id, format!("cut:{}", read.len() + 2));
+    assert!(
+        last.detail()
+            .contains("the compressed stream is corrupt or truncated"),
+        "{}",
+        last.detail()
+    );
+}
