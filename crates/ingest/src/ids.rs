@@ -206,19 +206,7 @@ mod tests {
 
     #[test]
     fn the_ids_of_the_files_are_taken_from_the_start() {
-        use crate::format::{Compression, Format};
-        use crate::plan::{InputFile, Status};
-        let files: Plan = ["x", "x#2", "y"]
-            .into_iter()
-            .map(|id| InputFile {
-                path: format!("/d/{id}.txt").into(),
-                rel_path: format!("{id}.txt"),
-                doc_id: id.to_string(),
-                format: Format::Text,
-                compression: Compression::None,
-                status: Status::File { size: 1 },
-            })
-            .collect();
+        let files = plan_of(&["x".into(), "x#2".into(), "y".into()]);
         let mut ids = IdRegistry::with_files(files.slice(0..2));
         assert_eq!(ids.claim("x".into()), "x#3");
         assert_eq!(ids.claim("x".into()), "x#4");

@@ -31,12 +31,7 @@ impl FileReject {
 /// reading stops one byte past the cap (for decompressed content and for
 /// files that grew since planning).
 pub(crate) fn load(input: &InputFile, max_bytes: u64) -> Result<Vec<u8>, FileReject> {
-    let size = match &input.status {
-        Status::File { size } => *size,
-        Status::Unreadable { detail } => {
-            return Err(FileReject::new(RejectReason::Unreadable, detail.clone(), 0));
-        }
-    };
+    let size = size_on_disk(input)?;
     if size > max_bytes {
         return Err(FileReject::new(
             RejectReason::TooLarge,
@@ -44,13 +39,7 @@ pub(crate) fn load(input: &InputFile, max_bytes: u64) -> Result<Vec<u8>, FileRej
             size,
         ));
     }
-    let file = File::open(&input.path).map_err(|e| {
-        FileReject::new(
-            RejectReason::Unreadable,
-            format!("Cannot open the file: {e}."),
-            size,
-        )
-    })?;
+    let file = open_file(input, size)?;
     let mut tracked = Tracked {
         inner: file,
         failed: false,
@@ -104,22 +93,11 @@ pub(crate) fn load(input: &InputFile, max_bytes: u64) -> Result<Vec<u8>, FileRej
 }
 
 /// Opens the content of `input` (decompressed on the way) for reading a
-/// piece at a time, with no size cap: for JSONL files read a line at a
-/// time, whose lines are capped instead.
+/// piece at a time, with no size cap: for JSONL and CSV files read a line
+/// or record at a time, whose lines or records are capped instead.
 pub(crate) fn open(input: &InputFile) -> Result<Box<dyn Read + Send>, FileReject> {
-    let size = match &input.status {
-        Status::File { size } => *size,
-        Status::Unreadable { detail } => {
-            return Err(FileReject::new(RejectReason::Unreadable, detail.clone(), 0));
-        }
-    };
-    let file = File::open(&input.path).map_err(|e| {
-        FileReject::new(
-            RejectReason::Unreadable,
-            format!("Cannot open the file: {e}."),
-            size,
-        )
-    })?;
+    let size = size_on_disk(input)?;
+    let file = open_file(input, size)?;
     Ok(match input.compression {
         Compression::None => Box::new(file),
         _ if size == 0 => Box::new(io::empty()),
@@ -131,6 +109,27 @@ pub(crate) fn open(input: &InputFile) -> Result<Box<dyn Read + Send>, FileReject
                 size,
             )
         })?),
+    })
+}
+
+/// The size `input` had when it was planned; an input found unreadable then
+/// is a reject.
+fn size_on_disk(input: &InputFile) -> Result<u64, FileReject> {
+    match &input.status {
+        Status::File { size } => Ok(*size),
+        Status::Unreadable { detail } => {
+            Err(FileReject::new(RejectReason::Unreadable, detail.clone(), 0))
+        }
+    }
+}
+
+fn open_file(input: &InputFile, size: u64) -> Result<File, FileReject> {
+    File::open(&input.path).map_err(|e| {
+        FileReject::new(
+            RejectReason::Unreadable,
+            format!("Cannot open the file: {e}."),
+            size,
+        )
     })
 }
 

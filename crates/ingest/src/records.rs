@@ -489,13 +489,15 @@ pub(crate) struct CsvRows {
 }
 
 /// What a CSV reader has read since the start of the record it is on, so
-/// that the record's raw bytes can be measured. Past `cap` bytes kept
-/// (a record far longer than `max_bytes`), reading fails with
+/// that the record's raw bytes can be measured. Past `cap` bytes read from
+/// there (a record far longer than `max_bytes`), reading fails with
 /// [`RecordTooLong`].
 struct Recorder {
     inner: Box<dyn Read + Send>,
     /// Offset in the content of `kept[0]`.
     start: u64,
+    /// Offset of the start of the record the reader is on.
+    record: u64,
     kept: Vec<u8>,
     cap: u64,
 }
@@ -518,7 +520,8 @@ impl std::error::Error for RecordTooLong {}
 
 impl Read for Recorder {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.kept.len() as u64 > self.cap {
+        let end = self.start + self.kept.len() as u64;
+        if end.saturating_sub(self.record) > self.cap {
             return Err(std::io::Error::other(RecordTooLong));
         }
         let n = self.inner.read(buf)?;
@@ -535,13 +538,19 @@ impl Recorder {
         self.kept.get(at(from)..at(to)).unwrap_or_default()
     }
 
-    /// Drops what comes before offset `offset`.
+    /// Notes that the next record starts at `offset`: what comes before it
+    /// is no longer needed. It is dropped once it is at least half of what
+    /// is kept, so that the bytes read ahead are moved a bounded number of
+    /// times however short the records are.
     fn forget_before(&mut self, offset: u64) {
+        self.record = offset;
         let n = usize::try_from(offset.saturating_sub(self.start))
             .unwrap_or(usize::MAX)
             .min(self.kept.len());
-        self.kept.drain(..n);
-        self.start += n as u64;
+        if 2 * n >= self.kept.len() {
+            self.kept.drain(..n);
+            self.start += n as u64;
+        }
     }
 }
 
@@ -595,6 +604,7 @@ impl CsvRows {
         let recorder = Recorder {
             inner: content,
             start: 0,
+            record: 0,
             kept: Vec::new(),
             cap: max_record.map_or(u64::MAX, |m| m.saturating_add(RECORD_SLACK)),
         };

@@ -269,6 +269,7 @@ fn open(input: InputFile, config: &IngestConfig) -> Opened {
     }
     let streamed = match input.format {
         Format::Jsonl => JsonlRows::stream(&input, config).map(|s| s.map(Records::Jsonl)),
+        // CSV: text files went above.
         _ => CsvRows::stream(&input, config).map(|s| s.map(|rows| Records::Csv(Box::new(rows)))),
     };
     match streamed {

@@ -268,18 +268,50 @@ fn a_long_jsonl_file_gives_the_rows_its_lines_give_as_short_files() {
     }
     let expected = seen(&run_default(short.path()));
     assert_eq!(expected.len(), 3_000);
+    expect_in_every_copy("feed.jsonl", &whole, &expected, 3_000);
+}
+
+/// Reads `whole` as one file named `name`, and gzip and zstd copies of
+/// it: each gives the rows `expected`, the last from line or record
+/// `last` of the file.
+fn expect_in_every_copy(name: &str, whole: &str, expected: &[Seen], last: usize) {
     for (name, bytes) in [
-        ("feed.jsonl", whole.as_bytes().to_vec()),
-        ("feed.jsonl.gz", gzip(whole.as_bytes())),
-        ("feed.jsonl.zst", zstd(whole.as_bytes())),
+        (name.to_string(), whole.as_bytes().to_vec()),
+        (format!("{name}.gz"), gzip(whole.as_bytes())),
+        (format!("{name}.zst"), zstd(whole.as_bytes())),
     ] {
-        let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), name, &bytes);
-        let rows = run_default(dir.path());
+        let rows = rows_of_one(&name, &bytes);
         assert_eq!(seen(&rows), expected, "{name}");
-        assert_eq!(rows[2_999].source_path, format!("{name}:3000"));
-        assert_eq!(rows[0].encoding.as_deref(), Some("UTF-8"));
+        let end = rows.last().unwrap();
+        assert_eq!(end.source_path, format!("{name}:{last}"));
+        assert_eq!(end.encoding.as_deref(), Some("UTF-8"));
     }
+}
+
+/// The rows of one file named `name` holding `bytes`.
+fn rows_of_one(name: &str, bytes: &[u8]) -> Vec<Out> {
+    rows_of_one_with(IngestConfig::default(), name, bytes)
+}
+
+fn rows_of_one_with(config: IngestConfig, name: &str, bytes: &[u8]) -> Vec<Out> {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), name, bytes);
+    run(config, &[dir.path().to_path_buf()])
+}
+
+/// Settings with `max_bytes` at 4 KiB, and the reject rows read with them.
+fn rejects_under_4_kib(name: &str, bytes: &[u8]) -> (Vec<Out>, Vec<Out>) {
+    let config = IngestConfig {
+        max_bytes: 4_096,
+        ..IngestConfig::default()
+    };
+    let rows = rows_of_one_with(config, name, bytes);
+    let rejects = rows
+        .iter()
+        .filter(|r| r.reason().is_some())
+        .cloned()
+        .collect();
+    (rows, rejects)
 }
 
 #[test]
@@ -290,21 +322,11 @@ fn max_bytes_caps_each_line_of_a_long_jsonl_file() {
     lines[999] = format!(r#"{{"id":"big","text":"{long_text}"}}"#);
     lines.insert(500, String::new());
     lines.insert(700, "   \r".into());
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "feed.jsonl",
-        (lines.join("\r\n") + "\r\n").as_bytes(),
-    );
-    let config = IngestConfig {
-        max_bytes: 4_096,
-        ..IngestConfig::default()
-    };
-    let rows = run(config, &[dir.path().to_path_buf()]);
+    let (rows, rejects) =
+        rejects_under_4_kib("feed.jsonl", (lines.join("\r\n") + "\r\n").as_bytes());
     assert_eq!(rows.len(), 2_000);
-    let rejects: Vec<&Out> = rows.iter().filter(|r| r.reason().is_some()).collect();
     assert_eq!(rejects.len(), 1, "{rejects:#?}");
-    let big = rejects[0];
+    let big = &rejects[0];
     // Two blank lines come before it: it is line 1,002 of the file.
     assert_eq!(
         (big.doc_id.as_str(), big.source_path.as_str(), big.reason()),
@@ -325,41 +347,36 @@ fn max_bytes_caps_each_line_of_a_long_jsonl_file() {
 
 #[test]
 fn invalid_utf8_late_in_a_long_jsonl_file_flags_only_its_line() {
-    let lines = feed_lines(2_000);
-    let mut bytes = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
-        let line = if i == 1_500 {
-            line.replace("talks", "talks \u{1}").into_bytes()
-        } else {
-            line.clone().into_bytes()
-        };
-        bytes.extend(line);
-        bytes.push(b'\n');
-    }
-    // The U+0001 escape stands in for two invalid bytes.
-    let at = bytes.windows(1).position(|w| w == b"\x01").unwrap();
+    let mut lines = feed_lines(2_000);
+    lines[1_500] = lines[1_500].replace("talks", "talks \u{1}");
+    let mut bytes = (lines.join("\n") + "\n").into_bytes();
+    // The U+0001 stands in for two invalid bytes.
+    let at = bytes.iter().position(|&b| b == 1).unwrap();
     bytes.splice(at..=at, [0xFF, 0xFE]);
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "feed.jsonl", &bytes);
-    let rows = run_default(dir.path());
-    assert_eq!(rows.len(), 2_000);
-    let flagged: Vec<&Out> = rows.iter().filter(|r| !r.flags.is_empty()).collect();
-    assert_eq!(flagged.len(), 1);
-    assert_eq!(flagged[0].doc_id, "a1501");
-    assert_eq!(flagged[0].flags, ["invalid_utf8_replaced"]);
+    let rows = rows_of_one("feed.jsonl", &bytes);
+    let flagged = the_one_flagged_row(&rows, 2_000);
+    assert_eq!(flagged.doc_id, "a1501");
     assert_eq!(
-        flagged[0].text.as_deref(),
+        flagged.text.as_deref(),
         Some("Item 1501 of a long feed, about the talks \u{FFFD}\u{FFFD}.")
     );
+}
+
+/// The one row of `rows` (of which there are `count`) with a flag, which
+/// is `invalid_utf8_replaced`.
+fn the_one_flagged_row(rows: &[Out], count: usize) -> &Out {
+    assert_eq!(rows.len(), count);
+    let flagged: Vec<&Out> = rows.iter().filter(|r| !r.flags.is_empty()).collect();
+    assert_eq!(flagged.len(), 1, "{flagged:#?}");
+    assert_eq!(flagged[0].flags, ["invalid_utf8_replaced"]);
+    flagged[0]
 }
 
 #[test]
 fn a_long_jsonl_file_cut_short_keeps_its_first_lines() {
     let whole = feed_lines(3_000).join("\n") + "\n";
     let full = gzip(whole.as_bytes());
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "cut.jsonl.gz", &full[..full.len() * 3 / 4]);
-    let rows = run_default(dir.path());
+    let rows = rows_of_one("cut.jsonl.gz", &full[..full.len() * 3 / 4]);
     let (last, read) = rows.split_last().unwrap();
     assert!(read.len() > 1_000, "{} rows", read.len());
     assert!(read.iter().all(|r| r.reason().is_none()));
@@ -412,18 +429,8 @@ fn a_long_csv_file_gives_the_rows_its_records_give_as_short_files() {
         expected[3_999].1.as_deref(),
         Some("Item 4000, with \"quotes\"\nand a second line.")
     );
-    for (name, bytes) in [
-        ("feed.csv", whole.as_bytes().to_vec()),
-        ("feed.csv.gz", gzip(whole.as_bytes())),
-        ("feed.csv.zst", zstd(whole.as_bytes())),
-    ] {
-        let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), name, &bytes);
-        let rows = run_default(dir.path());
-        assert_eq!(seen(&rows), expected, "{name}");
-        // Record 4,001 of the file (the header is record 1).
-        assert_eq!(rows[3_999].source_path, format!("{name}:4001"));
-    }
+    // Record 4,001 of the file: the header is record 1.
+    expect_in_every_copy("feed.csv", &whole, &expected, 4_001);
 }
 
 #[test]
@@ -433,18 +440,11 @@ fn max_bytes_caps_each_record_of_a_long_csv_file() {
     records[999] = format!("long,\"{}\",Wire", "word ".repeat(1_000));
     // Far over it: rejected, and the rest of the file is not read.
     records[2_499] = format!("huge,\"{}\",Wire", "word ".repeat(40_000));
-    let dir = tempfile::tempdir().unwrap();
     let text = format!("{CSV_HEADER}\n{}\n", records.join("\n"));
-    write(dir.path(), "feed.csv", text.as_bytes());
-    let config = IngestConfig {
-        max_bytes: 4_096,
-        ..IngestConfig::default()
-    };
-    let rows = run(config, &[dir.path().to_path_buf()]);
+    let (rows, rejects) = rejects_under_4_kib("feed.csv", text.as_bytes());
     assert_eq!(rows.len(), 2_500);
-    let rejects: Vec<&Out> = rows.iter().filter(|r| r.reason().is_some()).collect();
     assert_eq!(rejects.len(), 2, "{rejects:#?}");
-    let (long, huge) = (rejects[0], rejects[1]);
+    let (long, huge) = (&rejects[0], &rejects[1]);
     let len = records[999].len() as u64;
     assert_eq!(
         (long.doc_id.as_str(), long.reason(), long.bytes),
@@ -475,16 +475,11 @@ fn invalid_utf8_late_in_a_long_csv_file_flags_only_its_record() {
     let mut bytes = format!("{CSV_HEADER}\n{}\n", records.join("\n")).into_bytes();
     let at = bytes.iter().position(|&b| b == 1).unwrap();
     bytes.splice(at..=at, [0xC3, 0x28]);
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "feed.csv", &bytes);
-    let rows = run_default(dir.path());
-    assert_eq!(rows.len(), 3_000);
-    let flagged: Vec<&Out> = rows.iter().filter(|r| !r.flags.is_empty()).collect();
-    assert_eq!(flagged.len(), 1);
-    assert_eq!(flagged[0].doc_id, "c2001");
-    assert_eq!(flagged[0].flags, ["invalid_utf8_replaced"]);
+    let rows = rows_of_one("feed.csv", &bytes);
+    let flagged = the_one_flagged_row(&rows, 3_000);
+    assert_eq!(flagged.doc_id, "c2001");
     assert!(
-        flagged[0]
+        flagged
             .text
             .as_deref()
             .unwrap()
@@ -496,9 +491,7 @@ fn invalid_utf8_late_in_a_long_csv_file_flags_only_its_record() {
 fn a_long_csv_file_cut_short_keeps_its_first_records() {
     let whole = format!("{CSV_HEADER}\n{}\n", csv_records(4_000).join("\n"));
     let full = zstd(whole.as_bytes());
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "cut.csv.zst", &full[..full.len() * 3 / 4]);
-    let rows = run_default(dir.path());
+    let rows = rows_of_one("cut.csv.zst", &full[..full.len() * 3 / 4]);
     let (last, read) = rows.split_last().unwrap();
     assert!(read.len() > 1_000, "{} rows", read.len());
     assert!(read.iter().all(|r| r.reason().is_none()));
