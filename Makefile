@@ -10,7 +10,7 @@ OUT ?= out
 THREADS ?= 0
 
 .DEFAULT_GOAL := help
-.PHONY: help build pipeline eval test test-rust test-python python lint fmt bench bench-run golden venv clean
+.PHONY: help build pipeline eval test test-rust test-python python lint fmt bench bench-run bench-records golden venv clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -55,6 +55,9 @@ BENCH_ARGS ?=
 bench: build $(VPY) ## Benchmarks: divan micro-benchmarks of each stage (ingest, normalize, tag, export), then the whole-run benchmark (bench-run)
 	$(CARGO) bench -p newsflow-ingest -p newsflow-normalize -p newsflow-tag -p newsflow-export
 	$(VPY) bench/run_bench.py $(BENCH_ARGS)
+
+bench-records: build ## Per-document memory: peak RSS of runs over 200k and 2M short JSONL records (bench/records_corpus.py; about 4 minutes, 1 GB of disk)
+	$(PYTHON) bench/records_corpus.py check --bin $(RELEASE_BIN)
 
 bench-run: build $(VPY) ## Whole-run benchmark only: newsflow (2 and 1 threads) vs Python baseline vs I/O floor on 20k generated docs, into bench-out/ (BENCH_ARGS="--large" adds 200k, "--reps 3")
 	$(VPY) bench/run_bench.py $(BENCH_ARGS)
