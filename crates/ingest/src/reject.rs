@@ -18,7 +18,8 @@ pub enum RejectReason {
     /// `undecodable`: decoding replaced more than a quarter of the characters.
     Undecodable,
     /// `too_large`: the file, or its decompressed content, is over
-    /// [`IngestConfig::max_bytes`](crate::IngestConfig::max_bytes).
+    /// [`IngestConfig::max_bytes`](crate::IngestConfig::max_bytes); for a
+    /// JSONL/CSV file read as it goes, a line or record over it.
     TooLarge,
     /// `unreadable`: permission denied, an I/O error, a broken symbolic link,
     /// a symbolic link loop, an unlistable directory, or a path that is not a
