@@ -46,22 +46,14 @@ pub(crate) fn load(input: &InputFile, max_bytes: u64) -> Result<Vec<u8>, FileRej
     };
     let mut out = Vec::new();
     let limit = max_bytes.saturating_add(1);
-    let result = match input.compression {
-        Compression::None => {
-            // The size is known and <= max_bytes, so this cast cannot truncate
-            // on 64-bit targets; on 32-bit ones a reservation failure is
-            // merely a slower read.
-            out.reserve_exact(usize::try_from(size).unwrap_or(0));
-            (&mut tracked).take(limit).read_to_end(&mut out)
-        }
-        // An empty compressed file has no stream to be corrupt: it is empty.
-        _ if size == 0 => Ok(0),
-        Compression::Gzip => flate2::read::MultiGzDecoder::new(BufReader::new(&mut tracked))
-            .take(limit)
-            .read_to_end(&mut out),
-        Compression::Zstd => zstd::stream::read::Decoder::new(&mut tracked)
-            .and_then(|d| d.take(limit).read_to_end(&mut out)),
-    };
+    if input.compression == Compression::None {
+        // The size is known and <= max_bytes, so this cast cannot truncate
+        // on 64-bit targets; on 32-bit ones a reservation failure is merely
+        // a slower read.
+        out.reserve_exact(usize::try_from(size).unwrap_or(0));
+    }
+    let result = decompressing(&mut tracked, input.compression, size)
+        .and_then(|content| content.take(limit).read_to_end(&mut out));
     match result {
         Err(e) if tracked.failed || input.compression == Compression::None => Err(FileReject::new(
             RejectReason::Unreadable,
@@ -98,17 +90,31 @@ pub(crate) fn load(input: &InputFile, max_bytes: u64) -> Result<Vec<u8>, FileRej
 pub(crate) fn open(input: &InputFile) -> Result<Box<dyn Read + Send>, FileReject> {
     let size = size_on_disk(input)?;
     let file = open_file(input, size)?;
-    Ok(match input.compression {
+    decompressing(file, input.compression, size).map_err(|e| {
+        FileReject::new(
+            RejectReason::CorruptCompression,
+            format!(
+                "The {} stream cannot be read: {e}.",
+                input.compression.name()
+            ),
+            size,
+        )
+    })
+}
+
+/// The content of a file of `size` bytes on disk, read from `file` and
+/// decompressed on the way. An empty compressed file has no stream to be
+/// corrupt: its content is empty.
+fn decompressing<'a, R: Read + Send + 'a>(
+    file: R,
+    compression: Compression,
+    size: u64,
+) -> io::Result<Box<dyn Read + Send + 'a>> {
+    Ok(match compression {
         Compression::None => Box::new(file),
         _ if size == 0 => Box::new(io::empty()),
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file))),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file).map_err(|e| {
-            FileReject::new(
-                RejectReason::CorruptCompression,
-                format!("The zstd stream cannot be read: {e}."),
-                size,
-            )
-        })?),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file)?),
     })
 }
 

@@ -185,6 +185,19 @@ fn open_long_utf8(input: &InputFile) -> Result<Option<Box<dyn Read + Send>>, Box
     Ok(Some(Box::new(Cursor::new(head).chain(content))))
 }
 
+/// The reject reason, and the words for it, of a file read as it goes
+/// whose reading failed part way.
+fn read_failure(compressed: bool) -> (RejectReason, &'static str) {
+    if compressed {
+        (
+            RejectReason::CorruptCompression,
+            "the compressed stream is corrupt or truncated",
+        )
+    } else {
+        (RejectReason::Unreadable, "reading the file failed")
+    }
+}
+
 /// The rows of a file read as it goes share this: its encoding is UTF-8,
 /// and it has no flags from decoding as a whole.
 fn streamed_info(input: &InputFile) -> FileInfo {
@@ -296,14 +309,7 @@ impl LineReader {
                 Err(e) => {
                     self.done = true;
                     let n = *line_no + 1;
-                    let (reason, what) = if self.compressed {
-                        (
-                            RejectReason::CorruptCompression,
-                            "the compressed stream is corrupt or truncated",
-                        )
-                    } else {
-                        (RejectReason::Unreadable, "reading the file failed")
-                    };
+                    let (reason, what) = read_failure(self.compressed);
                     return Some(info.reject(
                         ids,
                         n,
@@ -741,19 +747,13 @@ impl CsvRows {
                     at.byte()
                 ),
             ),
-            _ if self.compressed => (
-                RejectReason::CorruptCompression,
-                format!(
-                    "At record {n}{note} the compressed stream is corrupt or truncated: {io}; \
-                     the records before it were read."
-                ),
-            ),
-            _ => (
-                RejectReason::Unreadable,
-                format!(
-                    "At record {n}{note} reading the file failed: {io}; the records before it were read."
-                ),
-            ),
+            _ => {
+                let (reason, what) = read_failure(self.compressed);
+                (
+                    reason,
+                    format!("At record {n}{note} {what}: {io}; the records before it were read."),
+                )
+            }
         };
         self.info.reject(ids, n, reason, detail, 0)
     }
