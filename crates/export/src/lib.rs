@@ -120,6 +120,7 @@ mod csv_out;
 mod error;
 mod flush;
 mod manifest;
+mod pages;
 mod parquet_out;
 mod split;
 pub mod testing;

@@ -5,23 +5,26 @@
 //! batches the export receives depend on how the runner chunked the corpus.
 //! [`ParquetSink`] therefore re-chunks: it buffers rows and hands the writer
 //! slices of [`WRITE_ROWS`] rows, or fewer when their string values reach
-//! [`WRITE_BYTES`], counted from the first row of the file, so a file's
-//! bytes depend only on its rows and the config. Only the rows of one slice
-//! are buffered here, as copies; the writer keeps the encoded, compressed
-//! pages of the row group in progress, which closes at `row_group_size`
-//! rows (`span_row_group_size` for the span files) or about
-//! [`ROW_GROUP_BYTES`], whichever comes first, and the metadata of every
-//! closed row group until the file is finished.
+//! [`WRITE_BYTES`], counted from the first row of the file (a row that
+//! reaches it alone is a slice of its own), so a file's bytes depend only
+//! on its rows and the config. Only the rows of one slice
+//! are buffered here, as copies. The encoded, compressed pages of the row
+//! group in progress wait in a temporary file ([`SpilledPages`]) until it
+//! closes at `row_group_size` rows (`span_row_group_size` for the span
+//! files) or about [`ROW_GROUP_BYTES`], whichever comes first; the writer
+//! keeps its encoders (a page in progress and a dictionary per column) and
+//! the metadata of every closed row group until the file is finished.
 
 use std::fs::File;
 use std::io::BufWriter;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::{OffsetSizeTrait, RecordBatch};
 use arrow_schema::SchemaRef;
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::ArrowWriterOptions;
 use parquet::basic::Encoding;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{
@@ -32,6 +35,7 @@ use parquet::schema::types::ColumnPath;
 use crate::config::ExportConfig;
 use crate::error::{ExportError, Result};
 use crate::flush::{Flush, Flusher};
+use crate::pages::SpilledPages;
 
 /// The fixed `created_by` string of every Parquet file: no timestamp, host or
 /// pid, so identical rows give identical bytes.
@@ -47,7 +51,9 @@ pub const WRITE_ROWS: usize = 256;
 pub const WRITE_BYTES: usize = 2 * 1024 * 1024;
 
 /// A row group is closed once the writer estimates it at this many bytes
-/// (its encoded, compressed pages wait in memory until then).
+/// (its encoded, compressed pages wait in a temporary file until then, so
+/// this bounds what a reader decompresses at once, not the writer's
+/// memory).
 pub const ROW_GROUP_BYTES: usize = 16 * 1024 * 1024;
 
 /// Free-text columns of `documents.parquet`: long, nearly all distinct, and
@@ -111,9 +117,17 @@ pub(crate) fn span_properties(config: &ExportConfig) -> Result<WriterPropertiesP
 }
 
 /// Writer properties of `documents.parquet`: those of
-/// [`writer_properties`], except for the free-text and unique columns.
+/// [`writer_properties`], except for the free-text and unique columns, and
+/// with statistics per row group only.
+///
+/// Nearly every column of a row group of 8,192 documents fits in one page,
+/// so per-page statistics (the column index) would repeat the row group's;
+/// the writer keeps them to the end of the file, about 40% of what it
+/// holds per column chunk. The offset index stays: the body, title and
+/// lede span many pages, and a reader that wants a few rows can read just
+/// their pages.
 pub(crate) fn documents_properties(config: &ExportConfig) -> Result<WriterPropertiesPtr> {
-    let mut builder = base_properties(config)?;
+    let mut builder = base_properties(config)?.set_statistics_enabled(EnabledStatistics::Chunk);
     for &name in FREE_TEXT_COLUMNS {
         builder = builder
             .set_column_dictionary_enabled(ColumnPath::from(name), false)
@@ -172,6 +186,9 @@ pub(crate) struct ParquetSink {
     flush: Flush,
     /// `bytes_written` of the writer when `flush` last heard of it.
     reported: usize,
+    /// The rows of each slice handed to the writer.
+    #[cfg(test)]
+    slices: Vec<usize>,
 }
 
 impl ParquetSink {
@@ -183,18 +200,22 @@ impl ParquetSink {
         flusher: &Flusher,
     ) -> Result<Self> {
         let file = File::create(&path).map_err(|e| ExportError::io(&path, e))?;
-        let writer = ArrowWriter::try_new(
-            BufWriter::new(file),
-            schema.clone(),
-            Some(props.as_ref().clone()),
-        )
-        .map_err(|source| ExportError::Parquet {
-            path: path.clone(),
-            source,
-        })?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let pages = SpilledPages::create_in(dir).map_err(|e| ExportError::io(dir, e))?;
+        let options = ArrowWriterOptions::new()
+            .with_properties(props.as_ref().clone())
+            .with_page_store_factory(Arc::new(pages));
+        let writer =
+            ArrowWriter::try_new_with_options(BufWriter::new(file), schema.clone(), options)
+                .map_err(|source| ExportError::Parquet {
+                    path: path.clone(),
+                    source,
+                })?;
         Ok(ParquetSink {
             flush: flusher.handle(path.clone()),
             reported: 0,
+            #[cfg(test)]
+            slices: Vec::new(),
             path,
             schema,
             writer,
@@ -220,6 +241,18 @@ impl ParquetSink {
         let sizes = text_bytes_per_row(&batch);
         let mut start = 0;
         for (row, size) in sizes.into_iter().enumerate() {
+            if size >= WRITE_BYTES {
+                // A long row is a slice of its own, written from the batch
+                // as it is: in a slice with the rows before it, joining them
+                // would copy it.
+                if row > start {
+                    self.pending.push(batch.slice(start, row - start));
+                }
+                self.write_pending()?;
+                self.write_rows(&batch.slice(row, 1))?;
+                start = row + 1;
+                continue;
+            }
             self.pending_rows += 1;
             self.pending_bytes += size;
             if self.pending_rows >= WRITE_ROWS || self.pending_bytes >= WRITE_BYTES {
@@ -265,6 +298,8 @@ impl ParquetSink {
     }
 
     fn write_rows(&mut self, batch: &RecordBatch) -> Result<()> {
+        #[cfg(test)]
+        self.slices.push(batch.num_rows());
         self.writer
             .write(batch)
             .map_err(|source| ExportError::Parquet {
@@ -326,6 +361,44 @@ mod tests {
             kept.get_array_memory_size()
         );
         assert_eq!(kept.column(0).len(), 3);
+    }
+
+    #[test]
+    fn a_row_of_write_bytes_is_a_slice_of_its_own() {
+        let schema = Arc::new(Schema::new(vec![Field::new("body", DataType::Utf8, false)]));
+        let dir = tempfile::tempdir().unwrap();
+        let props = Arc::new(WriterProperties::builder().build());
+        let flusher = Flusher::start().unwrap();
+        let path = dir.path().join("t.parquet");
+        let mut sink = ParquetSink::create(path, schema.clone(), &props, &flusher).unwrap();
+        let long = "z".repeat(WRITE_BYTES);
+        let rows = ["a", "b", "c", &long, "d", "e"];
+        let batch = |rows: &[&str]| {
+            let values = StringArray::from(rows.to_vec());
+            RecordBatch::try_new(schema.clone(), vec![Arc::new(values)]).unwrap()
+        };
+        sink.push(batch(&rows[..1])).unwrap();
+        sink.push(batch(&rows[1..])).unwrap();
+        // The rows before the long one are written first (the kept copy of
+        // the first batch's row joined with the second batch's), then the
+        // long row alone; the two after it wait.
+        assert_eq!(sink.slices, [3, 1]);
+        assert_eq!((sink.pending_rows, sink.pending_bytes), (2, 2));
+        let path = sink.finish().unwrap();
+        flusher.finish().unwrap();
+        let file = std::fs::File::open(path).unwrap();
+        let reader =
+            parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(file, 16).unwrap();
+        let read: Vec<String> = reader
+            .flat_map(|b| {
+                let b = b.unwrap();
+                let values = b.column(0).as_string::<i32>().clone();
+                (0..values.len())
+                    .map(|i| values.value(i).to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(read, rows);
     }
 
     #[test]
