@@ -29,10 +29,14 @@
 //!   means a complete, consistent set. Dropping an exporter without
 //!   finishing it (after an error, or in a panic that unwinds) removes its
 //!   temporary files. A killed process can leave hidden `.*.tmp-<pid>-<n>`
-//!   files behind, but never a half-written file under a final name.
+//!   files behind, but never a half-written file under a final name. The
+//!   pages of a Parquet row group being written wait in an unnamed
+//!   temporary file in the same directory, which disappears with the
+//!   process.
 //! - **Deterministic.** The Parquet and CSV files depend only on the rows
 //!   and the config: not on how the rows were split into batches (the
-//!   Parquet writer is always handed whole row groups), not on the thread
+//!   Parquet writer is handed the same slices of rows however they were
+//!   batched), not on the thread
 //!   count, not on time. Parquet `created_by` is the fixed [`CREATED_BY`]
 //!   and the only key-value metadata is
 //!   [`SCHEMA_VERSION_KEY`](newsflow_core::SCHEMA_VERSION_KEY) =

@@ -7,7 +7,7 @@
 //! them out column by column. By default it keeps them on the heap, so a
 //! writer's memory grows with its row group, and smaller row groups mean
 //! more metadata held to the footer (a few hundred bytes per column chunk;
-//! see `docs/benchmarks.md`, sixteenth round). [`SpilledPages`] keeps them
+//! see `docs/benchmarks.md`, fifteenth round). [`SpilledPages`] keeps them
 //! in one anonymous temporary file per output file instead (created beside
 //! it, gone when the writer is dropped, even after a crash): the writer's
 //! memory no longer depends on the row group size, for one more write and
