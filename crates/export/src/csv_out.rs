@@ -150,42 +150,47 @@ impl CsvSink {
     }
 }
 
-/// The CSV records of every row of `batch`, whose columns are those of the
-/// header; with `neutralize`, text cells that a spreadsheet would take for
-/// a formula are defused. `path` names the file in errors.
+/// The CSV records of every row of `batches`, in order, whose columns are
+/// those of the header; with `neutralize`, text cells that a spreadsheet
+/// would take for a formula are defused. `path` names the file in errors.
 pub(crate) fn format_records(
-    batch: &RecordBatch,
+    batches: &[RecordBatch],
     neutralize: bool,
     path: &Path,
 ) -> Result<Vec<u8>> {
-    let schema = batch.schema();
-    let columns: Vec<_> = schema
-        .fields()
-        .iter()
-        .zip(batch.columns())
-        .map(|(field, array)| {
-            let only = STRUCT_FIELDS
-                .iter()
-                .find(|(name, _)| name == field.name())
-                .map(|(_, fields)| *fields);
-            (array.as_ref(), only, is_text(field.data_type()))
-        })
-        .collect();
     let csv_err = |source| ExportError::Csv {
         path: path.to_path_buf(),
         source,
     };
-    let mut record = vec![String::new(); columns.len()];
-    let mut writer = record_writer(records_size_hint(batch), longest_string(batch));
-    for row in 0..batch.num_rows() {
-        for (cell, (array, only, text)) in record.iter_mut().zip(&columns) {
-            cell.clear();
-            format_cell(*array, row, *only, cell);
-            if *text && neutralize {
-                neutralize_formula(cell);
+    let size: usize = batches.iter().map(records_size_hint).sum();
+    let longest = batches.iter().map(longest_string).max().unwrap_or(0);
+    let mut writer = record_writer(size, longest);
+    let mut record = Vec::new();
+    for batch in batches {
+        let schema = batch.schema();
+        let columns: Vec<_> = schema
+            .fields()
+            .iter()
+            .zip(batch.columns())
+            .map(|(field, array)| {
+                let only = STRUCT_FIELDS
+                    .iter()
+                    .find(|(name, _)| name == field.name())
+                    .map(|(_, fields)| *fields);
+                (array.as_ref(), only, is_text(field.data_type()))
+            })
+            .collect();
+        record.resize(columns.len(), String::new());
+        for row in 0..batch.num_rows() {
+            for (cell, (array, only, text)) in record.iter_mut().zip(&columns) {
+                cell.clear();
+                format_cell(*array, row, *only, cell);
+                if *text && neutralize {
+                    neutralize_formula(cell);
+                }
             }
+            writer.write_record(&record).map_err(csv_err)?;
         }
-        writer.write_record(&record).map_err(csv_err)?;
     }
     writer
         .into_inner()
@@ -460,7 +465,7 @@ mod tests {
         .unwrap();
         let path = Path::new("documents.csv");
         for rows in [batch.clone(), batch.slice(1, 3), batch.slice(3, 1)] {
-            let records = format_records(&rows, true, path).unwrap();
+            let records = format_records(std::slice::from_ref(&rows), true, path).unwrap();
             let hint = records_size_hint(&rows);
             assert!(records.len() <= hint, "{} > {hint}", records.len());
             // Only the rows' own strings count, not the whole buffers of a
@@ -490,7 +495,12 @@ mod tests {
             ],
         )
         .unwrap();
-        let records = format_records(&batch, true, Path::new("documents.csv")).unwrap();
+        let records = format_records(
+            std::slice::from_ref(&batch),
+            true,
+            Path::new("documents.csv"),
+        )
+        .unwrap();
         let want = format!("a,\"{}\"\r\n", body.replace('"', "\"\""));
         assert!(
             records == want.as_bytes(),

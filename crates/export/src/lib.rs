@@ -237,16 +237,16 @@ impl Preparer {
     /// checks.
     pub fn prepare(&self, batch: &RecordBatch) -> Result<Prepared> {
         let split = split::split(&self.contract, batch, &self.out_dir)?;
-        let csv = |table: &RecordBatch, file: &str| {
+        let csv = |tables: &[RecordBatch], file: &str| {
             if self.csv {
-                csv_out::format_records(table, self.neutralize, &self.out_dir.join(file))
+                csv_out::format_records(tables, self.neutralize, &self.out_dir.join(file))
             } else {
                 Ok(Vec::new())
             }
         };
         Ok(Prepared {
             documents_csv: csv(&split.documents, files::DOCUMENTS_CSV)?,
-            rejects_csv: csv(&split.rejects, files::REJECTS_CSV)?,
+            rejects_csv: csv(std::slice::from_ref(&split.rejects), files::REJECTS_CSV)?,
             split,
         })
     }
@@ -393,10 +393,10 @@ impl Exporter {
         if let Some(csv) = &mut outputs.rejects_csv {
             csv.write_records(&rejects_csv)?;
         }
-        outputs.documents.push(split.documents)?;
-        outputs.rejects.push(split.rejects)?;
-        outputs.mentions.push(split.mentions)?;
-        outputs.evidence.push(split.evidence)?;
+        outputs.documents.push(&split.documents)?;
+        outputs.rejects.push(&[split.rejects])?;
+        outputs.mentions.push(&[split.mentions])?;
+        outputs.evidence.push(&[split.evidence])?;
         Ok(())
     }
 

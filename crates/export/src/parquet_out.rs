@@ -231,49 +231,50 @@ impl ParquetSink {
         self.rows
     }
 
-    /// Appends `batch` (which must have the sink's schema).
-    pub(crate) fn push(&mut self, batch: RecordBatch) -> Result<()> {
-        let n = batch.num_rows();
-        if n == 0 {
-            return Ok(());
-        }
-        self.rows += n as u64;
-        let sizes = text_bytes_per_row(&batch);
-        let mut start = 0;
-        for (row, size) in sizes.into_iter().enumerate() {
-            if size >= WRITE_BYTES {
-                // A long row is a slice of its own, written from the batch
-                // as it is: in a slice with the rows before it, joining them
-                // would copy it.
-                if row > start {
-                    self.pending.push(batch.slice(start, row - start));
+    /// Appends the rows of `parts` (which must have the sink's schema), in
+    /// order: the parts of one batch, such as its runs of document rows
+    /// between rejects. Rows left waiting for the next call are copied
+    /// (see [`owned`]); within the call they wait as slices.
+    pub(crate) fn push(&mut self, parts: &[RecordBatch]) -> Result<()> {
+        // `pending[..owned_upto]` are copies made by an earlier call.
+        let mut owned_upto = self.pending.len();
+        for batch in parts {
+            let n = batch.num_rows();
+            self.rows += n as u64;
+            let mut start = 0;
+            for (row, size) in text_bytes_per_row(batch).into_iter().enumerate() {
+                if size >= WRITE_BYTES {
+                    // A long row is a slice of its own, written from the
+                    // batch as it is: in a slice with the rows before it,
+                    // joining them would copy it.
+                    if row > start {
+                        self.pending.push(batch.slice(start, row - start));
+                    }
+                    self.write_pending()?;
+                    self.write_rows(&batch.slice(row, 1))?;
+                    owned_upto = 0;
+                    start = row + 1;
+                    continue;
                 }
-                self.write_pending()?;
-                self.write_rows(&batch.slice(row, 1))?;
-                start = row + 1;
-                continue;
+                self.pending_rows += 1;
+                self.pending_bytes += size;
+                if self.pending_rows >= WRITE_ROWS || self.pending_bytes >= WRITE_BYTES {
+                    self.pending.push(batch.slice(start, row + 1 - start));
+                    self.write_pending()?;
+                    owned_upto = 0;
+                    start = row + 1;
+                }
             }
-            self.pending_rows += 1;
-            self.pending_bytes += size;
-            if self.pending_rows >= WRITE_ROWS || self.pending_bytes >= WRITE_BYTES {
-                self.pending.push(batch.slice(start, row + 1 - start));
-                self.write_pending()?;
-                start = row + 1;
+            if start < n {
+                self.pending.push(batch.slice(start, n - start));
             }
         }
-        if start < n {
-            self.keep(&batch.slice(start, n - start))?;
+        for rows in &mut self.pending[owned_upto..] {
+            *rows = owned(rows).map_err(|source| ExportError::Arrow {
+                path: self.path.clone(),
+                source,
+            })?;
         }
-        Ok(())
-    }
-
-    /// Buffers `rows` until the next write, as a copy (see [`owned`]).
-    fn keep(&mut self, rows: &RecordBatch) -> Result<()> {
-        let kept = owned(rows).map_err(|source| ExportError::Arrow {
-            path: self.path.clone(),
-            source,
-        })?;
-        self.pending.push(kept);
         Ok(())
     }
 
@@ -364,6 +365,33 @@ mod tests {
     }
 
     #[test]
+    fn the_parts_of_a_batch_are_one_sequence_and_no_part_is_held() {
+        let schema = Arc::new(Schema::new(vec![Field::new("body", DataType::Utf8, false)]));
+        let dir = tempfile::tempdir().unwrap();
+        let props = Arc::new(WriterProperties::builder().build());
+        let flusher = Flusher::start().unwrap();
+        let path = dir.path().join("t.parquet");
+        let mut sink = ParquetSink::create(path, schema.clone(), &props, &flusher).unwrap();
+        let text = "x".repeat(1000);
+        let values = StringArray::from_iter_values((0..1000).map(|i| format!("{i}{text}")));
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(values)]).unwrap();
+        sink.push(&[batch.slice(0, 300), batch.slice(400, 300)])
+            .unwrap();
+        // 256 rows of the first part, then its last 44 with the second's
+        // first 212; the second's last 88 wait, as a copy.
+        assert_eq!(sink.slices, [256, 256]);
+        assert_eq!(sink.pending_rows, 88);
+        let held: usize = sink.pending.iter().map(|b| b.get_array_memory_size()).sum();
+        assert!(held < 200_000, "{held} bytes held");
+        let path = sink.finish().unwrap();
+        flusher.finish().unwrap();
+        let file = std::fs::File::open(path).unwrap();
+        let reader = parquet::file::reader::SerializedFileReader::new(file).unwrap();
+        use parquet::file::reader::FileReader;
+        assert_eq!(reader.metadata().file_metadata().num_rows(), 600);
+    }
+
+    #[test]
     fn a_row_of_write_bytes_is_a_slice_of_its_own() {
         let schema = Arc::new(Schema::new(vec![Field::new("body", DataType::Utf8, false)]));
         let dir = tempfile::tempdir().unwrap();
@@ -377,8 +405,8 @@ mod tests {
             let values = StringArray::from(rows.to_vec());
             RecordBatch::try_new(schema.clone(), vec![Arc::new(values)]).unwrap()
         };
-        sink.push(batch(&rows[..1])).unwrap();
-        sink.push(batch(&rows[1..])).unwrap();
+        sink.push(&[batch(&rows[..1])]).unwrap();
+        sink.push(&[batch(&rows[1..])]).unwrap();
         // The rows before the long one are written first (the kept copy of
         // the first batch's row joined with the second batch's), then the
         // long row alone; the two after it wait.
@@ -418,7 +446,7 @@ mod tests {
         for i in 0..10 {
             let values = StringArray::from(vec![format!("{i}{row}")]);
             let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(values)]).unwrap();
-            sink.push(batch).unwrap();
+            sink.push(&[batch]).unwrap();
             // Three such rows pass WRITE_BYTES: at most two wait.
             assert_eq!(sink.pending_rows, (i + 1) % 3, "after row {i}");
             assert!(sink.pending_bytes < WRITE_BYTES);

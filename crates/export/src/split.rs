@@ -10,9 +10,8 @@ use std::sync::Arc;
 use arrow_array::builder::{StringBuilder, UInt64Builder};
 use arrow_array::cast::AsArray;
 use arrow_array::types::UInt64Type;
-use arrow_array::{Array, ArrayRef, BooleanArray, ListArray, RecordBatch, UInt32Array};
+use arrow_array::{Array, ArrayRef, ListArray, RecordBatch, UInt32Array};
 use arrow_schema::{DataType, Schema, SchemaRef};
-use arrow_select::filter::FilterBuilder;
 use newsflow_core::batch::{StrColumn, normalize_string_types};
 use newsflow_core::schema::{self, col, type_name};
 
@@ -87,8 +86,10 @@ pub(crate) fn versioned(schema: &Schema) -> SchemaRef {
 /// `topic_evidence.parquet` get from it.
 #[derive(Debug)]
 pub struct Split {
-    /// One row per document (rows without a `reject_reason`).
-    pub documents: RecordBatch,
+    /// One row per document (rows without a `reject_reason`): the input's
+    /// columns sliced between its reject rows, without a copy (one batch
+    /// when the input has no rejects, none when it has only rejects).
+    pub documents: Vec<RecordBatch>,
     /// One row per reject.
     pub rejects: RecordBatch,
     /// One row per entity mention of the documents.
@@ -217,26 +218,29 @@ fn documents_batch(
     contract: &Contract,
     batch: &RecordBatch,
     is_document: &[bool],
-) -> ArrowResult<RecordBatch> {
-    let all = is_document.iter().all(|&d| d);
-    let predicate = (!all).then(|| {
-        FilterBuilder::new(&BooleanArray::from(is_document.to_vec()))
-            .optimize()
-            .build()
-    });
-    let columns = contract
+) -> ArrowResult<Vec<RecordBatch>> {
+    let columns: Vec<&ArrayRef> = contract
         .documents
         .fields()
         .iter()
-        .map(|field| {
-            let array = batch.column_by_name(field.name()).expect("checked column");
-            match &predicate {
-                Some(p) => p.filter(array.as_ref()),
-                None => Ok(array.clone()),
-            }
-        })
-        .collect::<ArrowResult<Vec<_>>>()?;
-    RecordBatch::try_new(contract.documents.clone(), columns)
+        .map(|field| batch.column_by_name(field.name()).expect("checked column"))
+        .collect();
+    // Each run of document rows is a slice: a filter would copy every
+    // column, bodies included, of any batch with a reject in it.
+    let mut runs = Vec::new();
+    let mut row = 0;
+    while let Some(start) = (row..is_document.len()).find(|&i| is_document[i]) {
+        let end = (start..is_document.len())
+            .find(|&i| !is_document[i])
+            .unwrap_or(is_document.len());
+        let run = columns
+            .iter()
+            .map(|c| c.slice(start, end - start))
+            .collect();
+        runs.push(RecordBatch::try_new(contract.documents.clone(), run)?);
+        row = end;
+    }
+    Ok(runs)
 }
 
 fn rejects_batch(

@@ -846,3 +846,41 @@ fn batches_prepared_on_other_threads_give_the_same_bytes() {
         assert!(a == b, "{name} differs");
     }
 }
+
+#[test]
+fn document_rows_are_slices_between_the_rejects() {
+    // Rows: reject, document, reject, document, document.
+    let sample = sample_tagged_batch();
+    let indices = arrow_array::UInt32Array::from(vec![2, 0, 2, 1, 0]);
+    let columns = sample
+        .columns()
+        .iter()
+        .map(|c| arrow_select::take::take(c.as_ref(), &indices, None).unwrap())
+        .collect();
+    let batch = RecordBatch::try_new(sample.schema(), columns).unwrap();
+    let split = split_batch(&batch).unwrap();
+    let ids: Vec<Vec<&str>> = split
+        .documents
+        .iter()
+        .map(|d| {
+            let ids = d.column_by_name(col::DOC_ID).unwrap().as_string::<i32>();
+            ids.iter().map(Option::unwrap).collect()
+        })
+        .collect();
+    assert_eq!(ids, [vec!["tass_001"], vec!["mid_002", "tass_001"]]);
+    assert_eq!(split.rejects.num_rows(), 2);
+    // The bodies are the input's, not copies.
+    let values = |b: &RecordBatch| {
+        b.column_by_name(col::BODY)
+            .unwrap()
+            .as_string::<i32>()
+            .values()
+            .as_ptr()
+    };
+    for documents in &split.documents {
+        assert_eq!(values(documents), values(&batch));
+    }
+    // Only rejects: no document rows at all.
+    let rejects = batch.slice(0, 1);
+    assert!(split_batch(&rejects).unwrap().documents.is_empty());
+}

@@ -690,16 +690,21 @@ fn split_tables<'py>(py: Python<'py>, batch: &Bound<'py, PyAny>) -> PyResult<Bou
     for (k, (name, schema)) in names.iter().zip(schemas).enumerate() {
         let batches: Vec<RecordBatch> = parts
             .iter()
-            .map(|p| match k {
+            .flat_map(|p| match k {
+                // The document rows come as runs between the rejects.
                 0 => p.documents.clone(),
-                1 => p.rejects.clone(),
-                2 => p.mentions.clone(),
-                _ => p.evidence.clone(),
+                1 => vec![p.rejects.clone()],
+                2 => vec![p.mentions.clone()],
+                _ => vec![p.evidence.clone()],
             })
             .collect();
-        let value = match (&input, batches.len()) {
-            (Input::Batch(_), 1) => batches[0].to_pyarrow(py)?.unbind(),
-            _ => table(py, batches, schema)?,
+        let value = match &input {
+            // A batch in, a batch out for each table.
+            Input::Batch(_) => arrow_select::concat::concat_batches(&schema, &batches)
+                .map_err(py_err)?
+                .to_pyarrow(py)?
+                .unbind(),
+            Input::Table(..) => table(py, batches, schema)?,
         };
         out.set_item(name, value)?;
     }
