@@ -36,8 +36,8 @@
 //! - **Deterministic.** The Parquet and CSV files depend only on the rows
 //!   and the config: not on how the rows were split into batches (the
 //!   Parquet writer is handed the same slices of rows however they were
-//!   batched), not on the thread
-//!   count, not on time. Parquet `created_by` is the fixed [`CREATED_BY`]
+//!   batched), not on the thread count, not on time. Parquet
+//!   `created_by` is the fixed [`CREATED_BY`]
 //!   and the only key-value metadata is
 //!   [`SCHEMA_VERSION_KEY`](newsflow_core::SCHEMA_VERSION_KEY) =
 //!   [`SCHEMA_VERSION`](newsflow_core::SCHEMA_VERSION), besides

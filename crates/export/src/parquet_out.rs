@@ -7,8 +7,8 @@
 //! slices of [`WRITE_ROWS`] rows, or fewer when their string values reach
 //! [`WRITE_BYTES`], counted from the first row of the file (a row that
 //! reaches it alone is a slice of its own), so a file's bytes depend only
-//! on its rows and the config. Only the rows of one slice
-//! are buffered here, as copies. The encoded, compressed pages of the row
+//! on its rows and the config. At most the rows of one slice wait here for
+//! the next batch, as copies. The encoded, compressed pages of the row
 //! group in progress wait in a temporary file ([`SpilledPages`]) until it
 //! closes at `row_group_size` rows (`span_row_group_size` for the span
 //! files) or about [`ROW_GROUP_BYTES`], whichever comes first; the writer
